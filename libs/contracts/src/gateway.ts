@@ -1,0 +1,106 @@
+/**
+ * Gateway client protocol, version 1 (docs/gateway-protocol.md). JSON text frames over WebSocket;
+ * the same server messages as `data:` lines over SSE.
+ *
+ * Channels are `<kind>.<venue>.<symbol>`, e.g. `tob.binance.BTC-USDT`. Every data message carries
+ * its channel, a per-channel sequence (`seq`, +1 per message on that channel) and the channel's
+ * `epoch` (changes when the gateway's sequence for the channel restarts).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { SyncStatus, TopOfBook } from './messages';
+import { isSymbol, isVenueId } from './subjects';
+
+export const GATEWAY_PROTOCOL_VERSION = 1;
+
+export type ChannelKind = 'tob' | 'status';
+export const CHANNEL_KINDS: readonly ChannelKind[] = ['tob', 'status'];
+
+export interface Channel {
+  kind: ChannelKind;
+  venue: string;
+  symbol: string;
+}
+
+export function formatChannel(c: Channel): string {
+  return `${c.kind}.${c.venue}.${c.symbol}`;
+}
+
+/** Parses `kind.venue.symbol`; undefined when malformed or of an unknown kind. */
+export function parseChannel(s: string): Channel | undefined {
+  if (s.length > 80) return undefined;
+  const parts = s.split('.');
+  if (parts.length !== 3) return undefined;
+  const [kind, venue, symbol] = parts as [string, string, string];
+  if (!CHANNEL_KINDS.includes(kind as ChannelKind) || !isVenueId(venue) || !isSymbol(symbol)) return undefined;
+  return { kind: kind as ChannelKind, venue, symbol };
+}
+
+/** Stable error codes sent to clients. Never renamed; new ones may be added. */
+export const ERROR_CODES = [
+  'bad_request', // not JSON, not an object, unknown op, missing fields
+  'message_too_large', // inbound frame over the limit
+  'invalid_channel', // channel name malformed or of an unknown kind
+  'unknown_channel', // well-formed but not served (unknown venue or symbol)
+  'too_many_subscriptions',
+  'not_subscribed',
+  'unavailable', // a dependency is down and no cached state exists
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ClientOpSchema = Type.Union([
+  Type.Object({
+    op: Type.Literal('subscribe'),
+    id: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 64 })])),
+    channels: Type.Array(Type.String({ maxLength: 128 }), { minItems: 1, maxItems: 100 }),
+  }),
+  Type.Object({
+    op: Type.Literal('unsubscribe'),
+    id: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 64 })])),
+    channels: Type.Array(Type.String({ maxLength: 128 }), { minItems: 1, maxItems: 100 }),
+  }),
+  Type.Object({
+    op: Type.Literal('ping'),
+    id: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 64 })])),
+  }),
+]);
+export type ClientOp = Static<typeof ClientOpSchema>;
+export type RequestId = number | string;
+export const clientOpChecker = TypeCompiler.Compile(ClientOpSchema);
+
+export type TobData = Omit<TopOfBook, 'type'>;
+export type StatusData = Omit<SyncStatus, 'type'>;
+export type ChannelData = TobData | StatusData;
+
+export interface DataMessage<T = ChannelData> {
+  type: 'snapshot' | 'update';
+  ch: string;
+  seq: number;
+  epoch: number;
+  data: T;
+}
+export interface AckMessage {
+  type: 'ack';
+  id?: RequestId;
+  op: 'subscribe' | 'unsubscribe';
+  channels: string[];
+}
+export interface ErrorMessage {
+  type: 'error';
+  id?: RequestId;
+  code: ErrorCode;
+  message: string;
+  channel?: string;
+}
+export interface PongMessage {
+  type: 'pong';
+  id?: RequestId;
+  ts: number;
+}
+export interface WelcomeMessage {
+  type: 'welcome';
+  protocol: number;
+  server: string;
+}
+export type ServerMessage = DataMessage | AckMessage | ErrorMessage | PongMessage | WelcomeMessage;
