@@ -5,3 +5,4 @@ export * from './messages';
 export * from './codec';
 export * from './gateway';
 export * from './instruments';
+export * from './redis';

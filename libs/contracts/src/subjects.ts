@@ -78,3 +78,13 @@ export function tobRedisKey(venue: string, symbol: string): string {
   assertVenueSymbol(venue, symbol);
   return `tm:v1:tob:${venue}:${symbol}`;
 }
+
+/**
+ * Request/reply subject for a book snapshot of one (venue, symbol) from its ingestor. The reply is
+ * a codec-encoded BookSnapshot (current epoch and seq), or a JSON `{"error": "..."}` when the
+ * symbol is not live.
+ */
+export function snapshotRequestSubject(venue: string, symbol: string): string {
+  assertVenueSymbol(venue, symbol);
+  return `ctl.${SUBJECT_VERSION}.snapshot.${venue}.${symbol}`;
+}

@@ -1,0 +1,295 @@
+/**
+ * The bus: one NATS connection per process, used directly on every per-message path (NestJS's
+ * transport is kept for low-rate control RPC only). Messages are encoded once with the compact
+ * codec (libs/contracts) and published without awaiting; nats.js batches writes per event-loop
+ * turn.
+ *
+ * Availability contract: `Bus.start` never blocks the caller on NATS being reachable. It connects
+ * in the background and retries forever; while disconnected, publishes are dropped and counted
+ * (a book consumer detects the loss through `prevSeq` and resyncs), subscriptions are registered
+ * on (re)connect, and `state` / `onState` report the connection for readiness.
+ */
+import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { codecByName, decode, CodecError, type Codec, type WireMessage } from '@tickmesh/contracts';
+import { createLogger, metrics, RateLimitedLog, type Logger } from '@tickmesh/observability';
+
+export type BusState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface BusOptions {
+  /** comma-separated NATS URLs */
+  url: string;
+  /** connection name shown by the NATS server (service + instance) */
+  name: string;
+  /** encoding for published messages; consumers decode both */
+  codec?: 'binary' | 'json';
+  logger?: Logger;
+}
+
+export type WireHandler = (msg: WireMessage, subject: string, headers: MsgHdrs | undefined) => void;
+
+export interface BusSubscription {
+  readonly subject: string;
+  unsubscribe(): void;
+}
+
+const published = metrics.counter('tickmesh_bus_published_total', 'messages published on NATS');
+const publishedBytes = metrics.counter('tickmesh_bus_published_bytes_total', 'payload bytes published on NATS');
+const dropped = metrics.counter('tickmesh_bus_publish_dropped_total', 'messages dropped while NATS was unavailable');
+const received = metrics.counter('tickmesh_bus_received_total', 'messages received from NATS');
+const decodeErrors = metrics.counter('tickmesh_bus_decode_errors_total', 'NATS payloads that failed to decode');
+const connGauge = metrics.gauge('tickmesh_nats_connected', '1 when the NATS connection is up');
+
+interface SubEntry {
+  subject: string;
+  queue: string | undefined;
+  handler: WireHandler;
+  raw: boolean;
+  rawHandler?: (data: Uint8Array, subject: string, reply: string | undefined) => void;
+  sub?: Subscription;
+  closed: boolean;
+}
+
+export class Bus {
+  private nc: NatsConnection | undefined;
+  private readonly codec: Codec;
+  private readonly log: Logger;
+  private readonly warn: RateLimitedLog;
+  private readonly subs = new Set<SubEntry>();
+  private readonly listeners = new Set<(s: BusState) => void>();
+  private _state: BusState = 'connecting';
+  private stopping = false;
+
+  private constructor(private readonly opts: BusOptions) {
+    this.codec = codecByName(opts.codec ?? 'binary');
+    this.log = opts.logger ?? createLogger('bus');
+    this.warn = new RateLimitedLog(this.log);
+    connGauge.set(0);
+  }
+
+  /** Starts connecting in the background and returns at once. */
+  static start(opts: BusOptions): Bus {
+    const bus = new Bus(opts);
+    void bus.connectLoop();
+    return bus;
+  }
+
+  /** Starts and waits until the first connection (or the timeout). */
+  static async connect(opts: BusOptions, timeoutMs = 10_000): Promise<Bus> {
+    const bus = Bus.start(opts);
+    await bus.ready(timeoutMs);
+    return bus;
+  }
+
+  get state(): BusState {
+    return this._state;
+  }
+
+  get codecName(): string {
+    return this.codec.name;
+  }
+
+  onState(fn: (s: BusState) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  ready(timeoutMs = 10_000): Promise<void> {
+    if (this._state === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`NATS at ${this.opts.url} not reachable within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const off = this.onState((s) => {
+        if (s === 'connected') {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** Encodes once and publishes. Never throws for connectivity; returns false when dropped. */
+  publish(subject: string, msg: WireMessage, headers?: MsgHdrs): boolean {
+    return this.publishRaw(subject, this.codec.encode(msg), headers);
+  }
+
+  publishRaw(subject: string, data: Uint8Array, headers?: MsgHdrs): boolean {
+    const nc = this.nc;
+    if (nc === undefined || this._state !== 'connected') {
+      dropped.inc();
+      return false;
+    }
+    try {
+      if (headers === undefined) nc.publish(subject, data);
+      else nc.publish(subject, data, { headers });
+    } catch (err) {
+      dropped.inc();
+      this.warn.warn('publish', { err: (err as Error).message, subject }, 'publish failed');
+      return false;
+    }
+    published.inc();
+    publishedBytes.inc(data.length);
+    return true;
+  }
+
+  /** Subscribes with decoding; malformed payloads are counted and logged, never thrown. */
+  subscribe(subject: string, handler: WireHandler, opts: { queue?: string } = {}): BusSubscription {
+    return this.addSub({ subject, queue: opts.queue, handler, raw: false, closed: false });
+  }
+
+  /** Subscribes to raw payloads (request handlers, pass-through). */
+  subscribeRaw(
+    subject: string,
+    handler: (data: Uint8Array, subject: string, reply: string | undefined) => void,
+    opts: { queue?: string } = {},
+  ): BusSubscription {
+    return this.addSub({ subject, queue: opts.queue, handler: () => undefined, raw: true, rawHandler: handler, closed: false });
+  }
+
+  /** Request/reply for low-rate control paths (snapshots). Rejects when NATS is unavailable. */
+  async request(subject: string, data: Uint8Array, timeoutMs = 2000): Promise<Uint8Array> {
+    const nc = this.nc;
+    if (nc === undefined || this._state !== 'connected') throw new Error('NATS unavailable');
+    const m = await nc.request(subject, data, { timeout: timeoutMs });
+    return m.data;
+  }
+
+  /** Replies to a request (reply subject from subscribeRaw). */
+  respond(reply: string, data: Uint8Array): boolean {
+    return this.publishRaw(reply, data);
+  }
+
+  newHeaders(): MsgHdrs {
+    return natsHeaders();
+  }
+
+  /** Flushes pending publishes and closes (drain). Idempotent. */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const nc = this.nc;
+    if (nc !== undefined && !nc.isClosed()) {
+      try {
+        await nc.drain();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'drain failed');
+        await nc.close().catch(() => undefined);
+      }
+    }
+    this.setState('closed');
+  }
+
+  private addSub(entry: SubEntry): BusSubscription {
+    this.subs.add(entry);
+    if (this.nc !== undefined && !this.nc.isClosed()) this.attach(this.nc, entry);
+    return {
+      subject: entry.subject,
+      unsubscribe: () => {
+        entry.closed = true;
+        this.subs.delete(entry);
+        entry.sub?.unsubscribe();
+      },
+    };
+  }
+
+  private attach(nc: NatsConnection, e: SubEntry): void {
+    const opts = e.queue === undefined ? {} : { queue: e.queue };
+    e.sub = nc.subscribe(e.subject, {
+      ...opts,
+      callback: (err, m) => {
+        if (err !== null) {
+          this.warn.warn(`sub:${e.subject}`, { err: err.message, subject: e.subject }, 'subscription error');
+          return;
+        }
+        received.inc();
+        if (e.raw) {
+          e.rawHandler!(m.data, m.subject, m.reply);
+          return;
+        }
+        let msg: WireMessage;
+        try {
+          msg = decode(m.data);
+        } catch (err2) {
+          decodeErrors.inc();
+          const reason = err2 instanceof CodecError ? err2.message : String(err2);
+          this.warn.warn(`decode:${m.subject}`, { subject: m.subject, reason }, 'dropping undecodable message');
+          return;
+        }
+        try {
+          e.handler(msg, m.subject, m.headers);
+        } catch (err3) {
+          this.warn.warn(`handler:${e.subject}`, { err: (err3 as Error).stack, subject: m.subject }, 'handler threw');
+        }
+      },
+    });
+  }
+
+  private setState(s: BusState): void {
+    if (this._state === s) return;
+    this._state = s;
+    connGauge.set(s === 'connected' ? 1 : 0);
+    for (const fn of this.listeners) fn(s);
+  }
+
+  private async connectLoop(): Promise<void> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: this.opts.url.split(',').map((s) => s.trim()),
+        name: this.opts.name,
+        waitOnFirstConnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        reconnectJitter: 250,
+        pingInterval: 10_000,
+        maxPingOut: 3,
+      });
+    } catch (err) {
+      if (this.stopping) return;
+      this.log.error({ err: (err as Error).message }, 'NATS connect failed; retrying');
+      setTimeout(() => void this.connectLoop(), 1000).unref();
+      return;
+    }
+    if (this.stopping) {
+      await nc.close();
+      return;
+    }
+    this.nc = nc;
+    for (const e of this.subs) this.attach(nc, e);
+    this.log.info({ server: nc.getServer() }, 'NATS connected');
+    this.setState('connected');
+    void this.watch(nc);
+  }
+
+  private async watch(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      switch (s.type) {
+        case 'disconnect':
+          this.log.warn({ server: s.server }, 'NATS disconnected');
+          this.setState('reconnecting');
+          break;
+        case 'reconnect':
+          this.log.info({ server: s.server }, 'NATS reconnected');
+          this.setState('connected');
+          break;
+        case 'slowConsumer':
+          this.warn.warn('slow', { subject: s.sub.getSubject(), pending: s.pending }, 'NATS slow consumer');
+          break;
+        case 'error':
+          this.warn.warn('nats-error', { err: s.error.message }, 'NATS error');
+          break;
+        default:
+          break;
+      }
+    }
+    if (!this.stopping) {
+      this.log.error('NATS connection closed unexpectedly; reconnecting');
+      this.setState('connecting');
+      this.nc = undefined;
+      for (const e of this.subs) delete e.sub;
+      setTimeout(() => void this.connectLoop(), 500).unref();
+    }
+  }
+}

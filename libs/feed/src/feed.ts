@@ -1,0 +1,176 @@
+/**
+ * VenueFeed: everything an ingestor does for one venue. It loads instrument metadata (unknown
+ * symbols get an error status, the rest continue), shards symbols over connections by the venue's
+ * stream limit, feeds frames into the pure VenueEngine, fetches REST snapshots when the engine asks
+ * (weight budget, Retry-After), and hands normalized messages to the sink.
+ */
+import { nowMicros, type BookDelta, type BookSnapshot, type Instrument, type SyncStatus, type Trade } from '@tickmesh/contracts';
+import { VenueEngine, type VenueAdapter, type VenueParseError } from '@tickmesh/venues';
+import { createLogger, metrics, RateLimitedLog } from '@tickmesh/observability';
+import { Backoff } from './backoff';
+import { VenueConnection } from './connection';
+import { RestClient, RestError } from './rest';
+
+export interface FeedSink {
+  book(msg: BookSnapshot | BookDelta): void;
+  trade(msg: Trade): void;
+  status(msg: SyncStatus): void;
+}
+
+export interface FeedOptions {
+  adapter: VenueAdapter;
+  /** native symbols to follow (the configured universe) */
+  symbols: string[];
+  wsUrl?: string;
+  restUrl?: string;
+  weightPerMinute?: number;
+  staleSocketMs?: number;
+}
+
+const malformedFrames = metrics.counter('tickmesh_feed_malformed_frames_total', 'venue frames that failed to parse');
+const snapshotsFetched = metrics.counter('tickmesh_feed_snapshots_total', 'REST snapshots fetched');
+const snapshotErrors = metrics.counter('tickmesh_feed_snapshot_errors_total', 'REST snapshot failures');
+
+export class VenueFeed {
+  engine: VenueEngine<unknown, unknown> | undefined;
+  private readonly connections: { conn: VenueConnection; natives: string[] }[] = [];
+  private readonly log;
+  private readonly warn;
+  private readonly rest: RestClient;
+  private readonly snapshotBackoff = new Map<string, Backoff>();
+  private stopped = false;
+  readonly unknownSymbols: string[] = [];
+
+  constructor(
+    private readonly opts: FeedOptions,
+    private readonly sink: FeedSink,
+  ) {
+    this.log = createLogger('feed', { venue: opts.adapter.id });
+    this.warn = new RateLimitedLog(this.log);
+    this.rest = new RestClient({
+      baseUrl: opts.restUrl ?? opts.adapter.defaults.restUrl,
+      weightPerMinute: opts.weightPerMinute ?? 6000,
+    });
+  }
+
+  get venue(): string {
+    return this.opts.adapter.id;
+  }
+
+  /** Loads metadata (retrying with backoff until it succeeds or stop()), then connects. */
+  async start(): Promise<void> {
+    const instruments = await this.loadInstruments();
+    if (this.stopped) return;
+    const known = new Map(instruments.map((i) => [i.native, i]));
+    const selected: Instrument[] = [];
+    for (const s of this.opts.symbols) {
+      const inst = known.get(s);
+      if (inst === undefined) this.unknownSymbols.push(s);
+      else selected.push(inst);
+    }
+    if (this.unknownSymbols.length > 0) {
+      this.log.error({ symbols: this.unknownSymbols }, 'unknown symbols: not subscribed (check the symbol universe)');
+    }
+    const adapter = this.opts.adapter;
+    this.engine = new VenueEngine(adapter, selected, {
+      book: (m) => this.sink.book(m),
+      trade: (m) => this.sink.trade(m),
+      status: (m) => this.sink.status(m),
+      needSnapshot: (native) => void this.fetchSnapshot(native),
+      malformed: (err: VenueParseError) => {
+        malformedFrames.labels({ venue: adapter.id }).inc();
+        this.warn.warn('malformed', { reason: err.message, frame: err.frame?.slice(0, 200) }, 'malformed venue frame');
+      },
+      venueShutdown: (message) => {
+        this.log.warn({ message }, 'venue announced shutdown; reconnecting');
+        for (const c of this.connections) c.conn.restart(message);
+      },
+      now: nowMicros,
+    });
+    for (const s of this.engine.allStatuses()) this.sink.status(s);
+
+    const perConn = Math.max(1, Math.floor(adapter.defaults.maxStreamsPerConnection / adapter.defaults.streamsPerSymbol));
+    const natives = selected.map((i) => i.native);
+    for (let i = 0; i < natives.length; i += perConn) {
+      const shard = natives.slice(i, i + perConn);
+      const conn = new VenueConnection(
+        {
+          venue: adapter.id,
+          name: `${adapter.id}-${i / perConn}`,
+          url: adapter.connectionUrl(this.opts.wsUrl ?? adapter.defaults.wsUrl, shard),
+          subscribeFrames: adapter.subscribeFrames(shard),
+          staleSocketMs: this.opts.staleSocketMs ?? adapter.defaults.staleSocketMs,
+          ...(adapter.defaults.clientPing ? { clientPing: adapter.defaults.clientPing } : {}),
+        },
+        {
+          onOpen: () => this.engine!.connectionOpened(shard),
+          onFrame: (text, recvTs) => this.engine!.onFrame(text, recvTs),
+          onClose: (reason) => this.engine!.connectionLost(shard, reason),
+        },
+      );
+      this.connections.push({ conn, natives: shard });
+      conn.start();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const c of this.connections) c.conn.stop();
+  }
+
+  get connectedCount(): number {
+    return this.connections.filter((c) => c.conn.isOpen).length;
+  }
+
+  get connectionCount(): number {
+    return this.connections.length;
+  }
+
+  private async loadInstruments(): Promise<Instrument[]> {
+    const backoff = new Backoff(500, 30_000);
+    const req = this.opts.adapter.instrumentsRequest(this.opts.symbols);
+    while (!this.stopped) {
+      try {
+        const body = await this.rest.get(req.path, req.weight);
+        return this.opts.adapter.parseInstruments(body);
+      } catch (err) {
+        const floor = err instanceof RestError ? (err.retryAfterMs ?? 0) : 0;
+        const delay = backoff.next(floor);
+        this.log.error({ err: (err as Error).message, delayMs: delay }, 'instrument metadata failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    return [];
+  }
+
+  private async fetchSnapshot(native: string): Promise<void> {
+    const engine = this.engine!;
+    const req = this.opts.adapter.snapshotRequest(native);
+    let backoff = this.snapshotBackoff.get(native);
+    if (backoff === undefined) this.snapshotBackoff.set(native, (backoff = new Backoff(100, 10_000)));
+    try {
+      const wait = this.rest.waitFor(req.weight);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (this.stopped) return;
+      const body = await this.rest.get(req.path, req.weight);
+      snapshotsFetched.labels({ venue: this.venue }).inc();
+      backoff.reset();
+      engine.onSnapshot(native, body, nowMicros());
+    } catch (err) {
+      snapshotErrors.labels({ venue: this.venue }).inc();
+      const floor = err instanceof RestError ? (err.retryAfterMs ?? 0) : 0;
+      const delay = backoff.next(floor);
+      this.warn.warn(`snap:${native}`, { native, err: (err as Error).message, delayMs: delay }, 'snapshot failed; retrying');
+      engine.onSnapshotFailed(native, (err as Error).message);
+      setTimeout(() => {
+        if (!this.stopped) void this.retrySnapshot(native);
+      }, delay);
+    }
+  }
+
+  private async retrySnapshot(native: string): Promise<void> {
+    const st = this.engine?.statusOf(native);
+    if (st === undefined || (st.state !== 'snapshotting' && st.state !== 'resyncing')) return;
+    await this.fetchSnapshot(native);
+  }
+}

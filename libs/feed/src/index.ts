@@ -1,0 +1,4 @@
+export * from './backoff';
+export * from './rest';
+export * from './connection';
+export * from './feed';

@@ -1,0 +1,4 @@
+export * from './core/adapter';
+export * from './core/engine';
+export * from './registry';
+export * as binance from './binance';

@@ -1,0 +1,22 @@
+/**
+ * The venues tickmesh speaks. Adding a venue = a new folder + one line here; nothing else in the
+ * platform changes (the ingestor selects an adapter by id).
+ */
+import type { VenueAdapter } from './core/adapter';
+import { binanceAdapter } from './binance';
+
+export type AdapterFactory = () => VenueAdapter;
+
+const registry: Record<string, AdapterFactory> = {
+  binance: () => binanceAdapter() as VenueAdapter,
+};
+
+export function venueIds(): string[] {
+  return Object.keys(registry).sort();
+}
+
+export function createAdapter(id: string): VenueAdapter {
+  const f = registry[id];
+  if (f === undefined) throw new Error(`unknown venue ${JSON.stringify(id)} (known: ${venueIds().join(', ')})`);
+  return f();
+}

@@ -1,0 +1,98 @@
+/**
+ * Top-of-book writes to Redis, batched: callers mark a book dirty; once per event-loop turn the
+ * latest value of every dirty book goes out in one pipeline (HSET per key). Never one awaited round
+ * trip per message. While Redis is unavailable, dirty keys are kept (latest value wins, memory
+ * bounded by the number of books) and written when it returns; the process never blocks on it.
+ */
+import { Redis } from 'ioredis';
+import { tobRedisKey, tobToRedisFields, nowMicros, type TopOfBook } from '@tickmesh/contracts';
+import { createLogger, health, metrics, RateLimitedLog } from '@tickmesh/observability';
+
+const writes = metrics.counter('tickmesh_bookbuilder_redis_writes_total', 'top-of-book hashes written to Redis');
+const batches = metrics.counter('tickmesh_bookbuilder_redis_batches_total', 'Redis pipelines sent');
+const errors = metrics.counter('tickmesh_bookbuilder_redis_errors_total', 'failed Redis pipelines');
+const redisUp = metrics.gauge('tickmesh_redis_connected', '1 when the Redis connection is ready');
+
+export class TobRedisWriter {
+  private readonly redis: Redis;
+  private dirty = new Map<string, TopOfBook>();
+  private scheduled = false;
+  private inFlight = false;
+  private readonly log = createLogger('redis-writer');
+  private readonly warn = new RateLimitedLog(this.log);
+  private closed = false;
+
+  constructor(url: string) {
+    health.set('redis', false, 'connecting');
+    this.redis = new Redis(url, {
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5000),
+      connectionName: 'tickmesh-book-builder',
+    });
+    this.redis.on('ready', () => {
+      health.set('redis', true);
+      redisUp.set(1);
+      this.log.info('Redis ready');
+      this.schedule();
+    });
+    this.redis.on('error', (err: Error) => this.warn.warn('redis-error', { err: err.message }, 'Redis error'));
+    this.redis.on('close', () => {
+      if (this.closed) return;
+      health.set('redis', false, 'Redis connection closed');
+      redisUp.set(0);
+    });
+  }
+
+  write(tob: TopOfBook): void {
+    this.dirty.set(tobRedisKey(tob.venue, tob.symbol), tob);
+    this.schedule();
+  }
+
+  get pending(): number {
+    return this.dirty.size;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    this.redis.disconnect();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inFlight || this.dirty.size === 0 || this.redis.status !== 'ready') return;
+    const batch = this.dirty;
+    this.dirty = new Map();
+    this.inFlight = true;
+    const now = nowMicros();
+    const pipe = this.redis.pipeline();
+    for (const [key, tob] of batch) pipe.hset(key, ...tobToRedisFields(tob, now));
+    try {
+      const results = await pipe.exec();
+      const failed = results?.find(([err]) => err !== null);
+      if (failed) throw failed[0] as Error;
+      writes.inc(batch.size);
+      batches.inc();
+    } catch (err) {
+      errors.inc();
+      this.warn.warn('flush', { err: (err as Error).message, keys: batch.size }, 'Redis write failed; will retry');
+      // keep the newest value per key: entries written meanwhile win over the failed batch
+      for (const [k, v] of batch) if (!this.dirty.has(k)) this.dirty.set(k, v);
+      this.inFlight = false;
+      setTimeout(() => this.schedule(), 200).unref();
+      return;
+    }
+    this.inFlight = false;
+    if (this.dirty.size > 0) this.schedule();
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The ingestor's hot path: venue feed → normalized messages → bus (raw NATS, compact codec).
+ * Nest only constructs and tears this down.
+ */
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Bus } from '@tickmesh/bus';
+import {
+  encodeBinary,
+  snapshotRequestSubject,
+  subjectFor,
+  type BookDelta,
+  type BookSnapshot,
+  type SyncStatus,
+  type Trade,
+} from '@tickmesh/contracts';
+import { VenueFeed } from '@tickmesh/feed';
+import { createLogger, health, LATENCY_BUCKETS, metrics } from '@tickmesh/observability';
+import { createAdapter } from '@tickmesh/venues';
+import { INGESTOR_CONFIG, type IngestorConfig } from './config';
+
+const bookMsgs = metrics.counter('tickmesh_ingestor_book_messages_total', 'normalized book messages published');
+const tradeMsgs = metrics.counter('tickmesh_ingestor_trades_total', 'normalized trades published');
+const resyncs = metrics.counter('tickmesh_ingestor_resyncs_total', 'symbol resyncs (gap, crossed book, checksum)');
+const symbolState = metrics.gauge('tickmesh_ingestor_symbol_live', '1 when the symbol book is live');
+const ingestLatency = metrics.histogram(
+  'tickmesh_ingestor_venue_to_publish_seconds',
+  'venue event time to NATS publish',
+  LATENCY_BUCKETS,
+);
+
+@Injectable()
+export class IngestorService implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = createLogger('ingestor');
+  private bus!: Bus;
+  feed!: VenueFeed;
+  /** subject cache: building and validating a subject per message would be waste */
+  private readonly subjects = new Map<string, { book: string; trade: string; status: string }>();
+
+  constructor(@Inject(INGESTOR_CONFIG) private readonly cfg: IngestorConfig) {}
+
+  onModuleInit(): void {
+    const cfg = this.cfg;
+    const venue = cfg.venue;
+    const adapter = createAdapter(venue);
+    health.set('nats', false, 'connecting');
+    health.set('venue', false, 'connecting');
+    this.bus = Bus.start({ url: cfg.natsUrl, name: `ingestor-${venue}`, codec: cfg.busCodec });
+    this.bus.onState((s) => health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`));
+    const latency = ingestLatency.labels({ venue });
+    const books = bookMsgs.labels({ venue });
+    const trades = tradeMsgs.labels({ venue });
+    this.feed = new VenueFeed(
+      {
+        adapter,
+        symbols: cfg.symbols.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+        ...(cfg.venueWsUrl ? { wsUrl: cfg.venueWsUrl } : {}),
+        ...(cfg.venueRestUrl ? { restUrl: cfg.venueRestUrl } : {}),
+        weightPerMinute: cfg.restWeightPerMinute,
+        ...(cfg.staleSocketMs ? { staleSocketMs: cfg.staleSocketMs } : {}),
+      },
+      {
+        book: (m: BookSnapshot | BookDelta) => {
+          this.bus.publish(this.subjectsOf(m.symbol).book, m);
+          books.inc();
+          latency.observe(Math.max(0, m.recvTs - m.venueTs) / 1e6);
+        },
+        trade: (m: Trade) => {
+          this.bus.publish(this.subjectsOf(m.symbol).trade, m);
+          trades.inc();
+        },
+        status: (m: SyncStatus) => this.onStatus(m),
+      },
+    );
+    void this.feed.start().then(() => this.serveSnapshots());
+    const timer = setInterval(() => this.republishStatuses(), cfg.statusIntervalMs);
+    timer.unref();
+    this.statusTimer = timer;
+  }
+
+  private statusTimer: NodeJS.Timeout | undefined;
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.statusTimer);
+    this.feed.stop();
+    await this.bus.close();
+  }
+
+  /** Control RPC: force a resync of one native symbol. */
+  resync(native: string, reason: string): boolean {
+    if (this.feed.engine?.instrument(native) === undefined) return false;
+    this.feed.engine.resync(native, reason);
+    return true;
+  }
+
+  statuses(): SyncStatus[] {
+    return this.feed.engine?.allStatuses() ?? [];
+  }
+
+  private onStatus(m: SyncStatus): void {
+    this.bus.publish(this.subjectsOf(m.symbol).status, m);
+    symbolState.set(m.state === 'live' ? 1 : 0, { venue: m.venue, symbol: m.symbol });
+    if (m.state === 'resyncing') resyncs.labels({ venue: m.venue, symbol: m.symbol }).inc();
+    const log = m.state === 'live' ? this.log.info.bind(this.log) : this.log.warn.bind(this.log);
+    log({ symbol: m.symbol, state: m.state, epoch: m.epoch, seq: m.seq, reason: m.reason }, 'symbol state');
+    this.updateVenueHealth();
+  }
+
+  private updateVenueHealth(): void {
+    const feed = this.feed;
+    const open = feed.connectedCount;
+    health.set('venue', open > 0, open > 0 ? '' : 'no venue connection open');
+  }
+
+  private republishStatuses(): void {
+    for (const s of this.statuses()) this.bus.publish(this.subjectsOf(s.symbol).status, s);
+    this.updateVenueHealth();
+  }
+
+  /** Book snapshots on request, for consumers that start or lost continuity. */
+  private serveSnapshots(): void {
+    const engine = this.feed.engine;
+    if (engine === undefined) return;
+    const venue = this.cfg.venue;
+    for (const native of engine.natives) {
+      const inst = engine.instrument(native)!;
+      this.bus.subscribeRaw(
+        snapshotRequestSubject(venue, inst.symbol),
+        (_data, _subject, reply) => {
+          if (reply === undefined) return;
+          const snap = engine.snapshotOf(native);
+          this.bus.respond(
+            reply,
+            snap !== undefined
+              ? encodeBinary(snap)
+              : Buffer.from(JSON.stringify({ error: `${inst.symbol} is ${engine.statusOf(native)?.state ?? 'unknown'}` })),
+          );
+        },
+        { queue: `snapshot-${venue}` },
+      );
+    }
+  }
+
+  private subjectsOf(symbol: string): { book: string; trade: string; status: string } {
+    let s = this.subjects.get(symbol);
+    if (s === undefined) {
+      const venue = this.cfg.venue;
+      s = {
+        book: subjectFor('book', venue, symbol),
+        trade: subjectFor('trade', venue, symbol),
+        status: subjectFor('status', venue, symbol),
+      };
+      this.subjects.set(symbol, s);
+    }
+    return s;
+  }
+}
