@@ -40,7 +40,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/**/*.ts', 'services/**/*.ts'],
+    files: ['libs/**/*.ts', 'services/**/*.ts', 'test/**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': [
@@ -51,6 +51,7 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'kind:lib', onlyDependOnLibsWithTags: ['kind:lib'] },
             { sourceTag: 'kind:service', onlyDependOnLibsWithTags: ['kind:lib'] },
+            { sourceTag: 'kind:test', onlyDependOnLibsWithTags: ['kind:lib'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:book', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:venue', onlyDependOnLibsWithTags: ['type:contracts', 'type:book'] },
