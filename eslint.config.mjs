@@ -24,6 +24,26 @@ const ioModules = [
   'child_process',
 ];
 
+/** Nx dependency rules by project tag; `extra` tags are allowed on top of each rule. */
+function boundaries(extra) {
+  const rule = (sourceTag, tags) => ({ sourceTag, onlyDependOnLibsWithTags: [...tags, ...extra] });
+  return {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    depConstraints: [
+      rule('kind:lib', ['kind:lib']),
+      rule('kind:service', ['kind:lib']),
+      rule('kind:test', ['kind:lib', 'kind:service']),
+      rule('type:contracts', []),
+      rule('type:book', ['type:contracts']),
+      rule('type:venue', ['type:contracts', 'type:book']),
+      rule('type:client', ['type:contracts']),
+      rule('type:io', ['type:contracts', 'type:book', 'type:venue', 'type:io']),
+      rule('type:test', ['type:contracts', 'type:io']),
+    ],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'helm/**', 'deploy/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -42,29 +62,12 @@ export default tseslint.config(
   {
     files: ['libs/**/*.ts', 'services/**/*.ts', 'test/**/*.ts'],
     plugins: { '@nx': nx },
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'kind:lib', onlyDependOnLibsWithTags: ['kind:lib'] },
-            { sourceTag: 'kind:service', onlyDependOnLibsWithTags: ['kind:lib'] },
-            { sourceTag: 'kind:test', onlyDependOnLibsWithTags: ['kind:lib'] },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:book', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:venue', onlyDependOnLibsWithTags: ['type:contracts', 'type:book'] },
-            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
-            {
-              sourceTag: 'type:io',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:book', 'type:venue', 'type:io'],
-            },
-            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:contracts', 'type:io'] },
-          ],
-        },
-      ],
-    },
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries([])] },
+  },
+  {
+    // Tests may also use the test harness (real servers); end-to-end tests may start services.
+    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(['type:test'])] },
   },
   {
     // Venue mappers and sync rules are pure: bytes in, normalized messages out. No sockets, no bus,

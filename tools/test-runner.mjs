@@ -39,5 +39,8 @@ if (files.length === 0) {
 const args = ['--import', 'tsx', '--test', '--test-reporter=spec'];
 if (mode === 'e2e') args.push('--test-concurrency=1', '--test-timeout=180000');
 else args.push('--test-timeout=60000');
-const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root });
+// One tsconfig for every file tsx loads, so decorators in a library imported from another project
+// compile the same way as in their own.
+const env = { ...process.env, TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.base.json') };
+const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: root, env });
 process.exit(r.status ?? 1);

@@ -1,0 +1,221 @@
+/**
+ * TickmeshClient: one WebSocket to a gateway, kept open, with channel subscriptions that survive
+ * reconnects.
+ *
+ * Contracts
+ * - `connect()` resolves once the socket is open and keeps it open: after any close (gateway
+ *   restart 1012, slow consumer 4008, network loss) it reconnects with capped exponential backoff
+ *   and full jitter, then resubscribes every channel. `close()` stops all of that.
+ * - Each subscribed channel delivers a snapshot first, then updates. After a reconnect the gateway
+ *   sends a fresh snapshot (usually a new epoch): handlers must replace their state on every
+ *   `type: 'snapshot'`. A seq discontinuity inside an epoch is reported as a `gap` event.
+ * - `subscribe()` resolves on the gateway's `ack` for the channel and rejects on its `error`.
+ *   Several handlers may share a channel: one server subscription, and a late handler gets the
+ *   latest message as its snapshot.
+ */
+import type { DataMessage, ErrorMessage, ServerMessage } from '@tickmesh/contracts';
+import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff';
+import { ChannelRegistry, type AnyHandler } from './channels';
+import { Emitter } from './emitter';
+import { Requests } from './requests';
+import { channelStream } from './stream';
+import {
+  TickmeshError,
+  type ClientEvents,
+  type ClientState,
+  type MessageFor,
+  type Subscription,
+  type TickmeshClientOptions,
+} from './types';
+import { OPEN, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket';
+
+/** The gateway accepts at most this many channels per operation. */
+const MAX_CHANNELS_PER_OP = 100;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export class TickmeshClient {
+  private readonly WS: WebSocketConstructor;
+  private readonly backoff: Backoff;
+  private readonly requests: Requests;
+  private readonly events = new Emitter<ClientEvents>();
+  private readonly channels: ChannelRegistry;
+  private ws: WebSocketLike | undefined;
+  private current: ClientState = 'closed';
+  /** connect() was called and close() was not */
+  private wanted = false;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private opened: Deferred | undefined;
+  /** `server` of the last welcome message */
+  server: string | undefined;
+
+  constructor(private readonly opts: TickmeshClientOptions) {
+    this.WS = resolveWebSocket(opts.WebSocket);
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.reconnect };
+    this.requests = new Requests(opts.requestTimeoutMs ?? 10_000);
+    this.channels = new ChannelRegistry({
+      requests: this.requests,
+      send: (op) => this.send(op),
+      isOpen: () => this.isOpen(),
+      emit: (event, value) => this.events.emit(event, value),
+    });
+  }
+
+  get state(): ClientState {
+    return this.current;
+  }
+
+  on<K extends keyof ClientEvents>(event: K, fn: (value: ClientEvents[K]) => void): () => void {
+    return this.events.on(event, fn);
+  }
+
+  /** Opens the connection (and keeps reopening it). Rejects only if `close()` comes first. */
+  connect(): Promise<void> {
+    if (this.current === 'open') return Promise.resolve();
+    this.wanted = true;
+    if (this.opened === undefined) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      promise.catch(() => undefined); // a caller that does not await must not see an unhandled rejection
+      this.opened = { promise, resolve, reject };
+    }
+    const opened = this.opened;
+    if (this.ws === undefined && this.retryTimer === undefined) this.open('connecting');
+    return opened.promise;
+  }
+
+  /** Closes the socket and stops reconnecting. Subscriptions stay registered for a later connect(). */
+  close(): void {
+    this.wanted = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close(1000, 'client closed');
+    this.requests.failAll('closed');
+    this.channels.connectionLost(new TickmeshError('closed', 'client closed'));
+    this.opened?.reject(new TickmeshError('closed', 'client closed before the connection opened'));
+    this.opened = undefined;
+    this.setState('closed');
+  }
+
+  subscribe<C extends string>(channel: C, onMessage: (m: MessageFor<C>) => void): Promise<Subscription> {
+    return this.channels.add(channel, onMessage as AnyHandler);
+  }
+
+  /** The channel's messages as an async iterator; `break` / `return()` unsubscribes. */
+  stream<C extends string>(channel: C): AsyncIterableIterator<MessageFor<C>> {
+    return channelStream(this, channel);
+  }
+
+  /** Round-trip time of a `ping` op, in ms. */
+  ping(): Promise<number> {
+    if (!this.isOpen()) return Promise.reject(new TickmeshError('disconnected', 'not connected'));
+    return new Promise((resolve, reject) => {
+      const start = performance.now();
+      const id = this.requests.register({
+        onPong: () => resolve(performance.now() - start),
+        onError: (m: ErrorMessage) => reject(new TickmeshError(m.code, m.message)),
+        onFail: (reason) => reject(new TickmeshError(reason, `ping: ${reason}`)),
+      });
+      this.send({ op: 'ping', id });
+    });
+  }
+
+  private isOpen(): boolean {
+    return this.current === 'open' && this.ws !== undefined && this.ws.readyState === OPEN;
+  }
+
+  private send(op: object): void {
+    if (this.ws !== undefined && this.ws.readyState === OPEN) this.ws.send(JSON.stringify(op));
+  }
+
+  private open(state: 'connecting' | 'reconnecting'): void {
+    this.setState(state);
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WS(this.opts.url);
+    } catch (err) {
+      // A malformed URL will not get better by retrying.
+      this.wanted = false;
+      this.opened?.reject(err instanceof Error ? err : new Error(String(err)));
+      this.opened = undefined;
+      this.setState('closed');
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      this.attempt = 0;
+      this.setState('open');
+      const names = this.channels.names();
+      for (let i = 0; i < names.length; i += MAX_CHANNELS_PER_OP) {
+        this.channels.request(names.slice(i, i + MAX_CHANNELS_PER_OP));
+      }
+      this.opened?.resolve();
+      this.opened = undefined;
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws === ws && typeof ev.data === 'string') this.onText(ev.data);
+    };
+    ws.onerror = () => undefined; // a close event follows; it drives the reconnect
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.disconnected();
+    };
+  }
+
+  private disconnected(): void {
+    this.requests.failAll('disconnected');
+    this.channels.connectionLost(undefined);
+    if (!this.wanted) {
+      this.setState('closed');
+      return;
+    }
+    this.setState('reconnecting');
+    const delay = backoffDelay(this.attempt++, this.backoff);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.wanted) this.open('reconnecting');
+    }, delay);
+  }
+
+  private onText(text: string): void {
+    let m: ServerMessage;
+    try {
+      m = JSON.parse(text) as ServerMessage;
+    } catch {
+      return;
+    }
+    switch (m.type) {
+      case 'snapshot':
+      case 'update':
+        this.channels.deliver(m as DataMessage);
+        return;
+      case 'ack':
+      case 'pong':
+        this.requests.dispatch(m);
+        return;
+      case 'error':
+        if (!this.requests.dispatch(m))
+          this.events.emit('error', new TickmeshError(m.code, m.message, m.channel));
+        return;
+      case 'welcome':
+        this.server = m.server;
+        return;
+    }
+  }
+
+  private setState(s: ClientState): void {
+    if (this.current === s) return;
+    this.current = s;
+    this.events.emit('state', s);
+  }
+}

@@ -1,0 +1,18 @@
+/** @tickmesh/client: typed SDK for the tickmesh gateway protocol (Node and browsers). */
+export { TickmeshClient } from './client';
+export { channelStream } from './stream';
+export { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff';
+export { OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket';
+export {
+  TickmeshError,
+  type ClientErrorCode,
+  type ClientEvents,
+  type ClientState,
+  type DataFor,
+  type GapEvent,
+  type MessageFor,
+  type ReconnectOptions,
+  type Subscription,
+  type TickmeshClientOptions,
+} from './types';
+export type { DataMessage, StatusData, TobData } from '@tickmesh/contracts';

@@ -1,0 +1,73 @@
+/**
+ * Public types of the client: options, states, events, errors, and the channel → data mapping
+ * (`tob.*` carries `TobData`, `status.*` carries `StatusData`, per @tickmesh/contracts).
+ */
+import type { ChannelData, DataMessage, ErrorCode, StatusData, TobData } from '@tickmesh/contracts';
+import type { WebSocketConstructor } from './websocket';
+
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ReconnectOptions {
+  /** first retry delay bound, ms (default 250) */
+  baseMs?: number;
+  /** largest delay bound, ms (default 10 000) */
+  capMs?: number;
+}
+
+export interface TickmeshClientOptions {
+  /** gateway WebSocket URL, e.g. `wss://md.example.com/ws` */
+  url: string;
+  /** WebSocket constructor; default: the global `WebSocket` (browsers, Node ≥ 22) */
+  WebSocket?: WebSocketConstructor;
+  reconnect?: ReconnectOptions;
+  /** deadline for an op's answer (ack, pong), ms (default 10 000) */
+  requestTimeoutMs?: number;
+}
+
+/** Data type carried by a channel name, from its kind prefix. */
+export type DataFor<C extends string> = C extends `tob.${string}`
+  ? TobData
+  : C extends `status.${string}`
+    ? StatusData
+    : ChannelData;
+
+export type MessageFor<C extends string> = DataMessage<DataFor<C>>;
+
+export interface Subscription {
+  readonly channel: string;
+  /** Stops this handler; the server subscription ends with the channel's last handler. */
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * A sequence discontinuity on a channel: an update whose seq is not last + 1 in the same epoch.
+ * The gateway guarantees this does not happen; it is surfaced, not hidden, if it ever does.
+ * Updates at or below the last seq are dropped after reporting; others are delivered.
+ */
+export interface GapEvent {
+  channel: string;
+  epoch: number;
+  /** the seq that should have come (undefined: no snapshot yet on this connection) */
+  expected: number | undefined;
+  received: number;
+}
+
+export interface ClientEvents {
+  state: ClientState;
+  gap: GapEvent;
+  /** errors that no pending call can take (e.g. a channel refused on resubscribe) */
+  error: TickmeshError;
+}
+
+export type ClientErrorCode = ErrorCode | 'timeout' | 'disconnected' | 'closed' | 'no_websocket';
+
+export class TickmeshError extends Error {
+  override readonly name = 'TickmeshError';
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly channel?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,92 @@
+import { hostname } from 'node:os';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * Gateway configuration (environment variables in SCREAMING_SNAKE_CASE of each property; see
+ * README). Two ports on purpose: GATEWAY_PORT is the client-facing WS/SSE server (exposed through
+ * the ingress), HTTP_PORT is the Nest server for /healthz, /readyz and /metrics (cluster-internal).
+ *
+ * main.ts reads the environment with the runtime's `loadConfig(GatewayConfigSchema)`. This module
+ * does not import @tickmesh/runtime, so `startGateway` (tests, embedding) loads without Nest.
+ */
+export const GatewayConfigSchema = Type.Object({
+  natsUrl: Type.String({
+    default: 'nats://127.0.0.1:4222',
+    description: 'NATS_URL: comma-separated NATS URLs',
+  }),
+  redisUrl: Type.String({
+    default: 'redis://127.0.0.1:6379',
+    description: 'REDIS_URL: top-of-book snapshots',
+  }),
+  gatewayHost: Type.String({ default: '0.0.0.0', description: 'GATEWAY_HOST: client server bind address' }),
+  gatewayPort: Type.Integer({
+    default: 8080,
+    minimum: 0,
+    maximum: 65535,
+    description: 'GATEWAY_PORT: /ws and /sse',
+  }),
+  httpHost: Type.String({ default: '0.0.0.0', description: 'HTTP_HOST: health/metrics bind address' }),
+  httpPort: Type.Integer({
+    default: 8083,
+    minimum: 0,
+    maximum: 65535,
+    description: 'HTTP_PORT: health/metrics',
+  }),
+  maxSubscriptions: Type.Integer({
+    default: 100,
+    minimum: 1,
+    description: 'MAX_SUBSCRIPTIONS per connection',
+  }),
+  maxInboundBytes: Type.Integer({
+    default: 65_536,
+    minimum: 256,
+    description: 'MAX_INBOUND_BYTES: largest client frame; larger closes the socket with 1009',
+  }),
+  maxOutboundBytes: Type.Integer({
+    default: 1_048_576,
+    minimum: 1024,
+    description:
+      'MAX_OUTBOUND_BYTES: queued + socket-buffered bytes per connection before a slow-consumer close',
+  }),
+  heartbeatMs: Type.Integer({
+    default: 15_000,
+    minimum: 100,
+    description: 'HEARTBEAT_MS: SSE comment interval',
+  }),
+  wsPingMs: Type.Integer({
+    default: 20_000,
+    minimum: 100,
+    description:
+      'WS_PING_MS: ping interval; a connection without a pong since the previous ping is terminated',
+  }),
+  snapshotTimeoutMs: Type.Integer({
+    default: 500,
+    minimum: 10,
+    description: 'SNAPSHOT_TIMEOUT_MS: Redis HGETALL deadline before falling back to waiting for NATS',
+  }),
+  shutdownGraceMs: Type.Integer({
+    default: 5000,
+    minimum: 0,
+    description: 'SHUTDOWN_GRACE_MS: wait for clients to close after 1012 before terminating them',
+  }),
+  instanceName: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description: 'INSTANCE_NAME: `server` in the welcome message (default: hostname)',
+    }),
+  ),
+});
+export type GatewayConfig = Static<typeof GatewayConfigSchema>;
+
+/** Defaults for every field, overridden by `overrides` (tests and embedding). */
+export function withDefaults(overrides: Partial<GatewayConfig>): GatewayConfig {
+  const defaults = Value.Default(GatewayConfigSchema, {}) as GatewayConfig;
+  return { ...defaults, ...overrides };
+}
+
+export function serverName(cfg: GatewayConfig): string {
+  return `tickmesh-gateway/${cfg.instanceName ?? hostname()}`;
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

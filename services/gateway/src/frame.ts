@@ -1,0 +1,115 @@
+/**
+ * Outbound frames, serialized once and shared by every connection that receives them.
+ *
+ * A `Frame` holds the JSON text of one server message. Its transport encodings (the UTF-8 bytes of
+ * a WebSocket text frame, the `event:/id:/data:` block of SSE) are built lazily on first use and
+ * cached, so a data message fanned out to N subscribers costs one `JSON.stringify`, one
+ * `Buffer.from` per transport in use, and N socket writes of the same bytes.
+ */
+import {
+  GATEWAY_PROTOCOL_VERSION,
+  type AckMessage,
+  type ChannelData,
+  type ErrorCode,
+  type ErrorMessage,
+  type PongMessage,
+  type RequestId,
+  type WelcomeMessage,
+} from '@tickmesh/contracts';
+
+/** WebSocket close codes used by the gateway (see README). 4000–4999 is the application range. */
+export const CLOSE_CODES = {
+  /** RFC 6455 message too big: an inbound frame over MAX_INBOUND_BYTES (sent by ws itself). */
+  messageTooLarge: 1009,
+  /** RFC 6455 "service restart": the gateway is shutting down; reconnect (with backoff). */
+  serviceRestart: 1012,
+  /** The connection fell MAX_OUTBOUND_BYTES behind; reconnect and take a fresh snapshot. */
+  slowConsumer: 4008,
+} as const;
+
+export type DataKind = 'snapshot' | 'update';
+
+export class Frame {
+  private wsBytes: Buffer | undefined;
+  private sseBytes: Buffer | undefined;
+
+  /**
+   * @param json the complete server message as JSON text
+   * @param event SSE event name (`snapshot`, `update`, `welcome`)
+   * @param sseId SSE `id:` (`<ch>:<epoch>:<seq>`) for data messages
+   * @param venueTs venue event time (µs) for the send-latency histogram; 0 = not observed
+   */
+  constructor(
+    readonly json: string,
+    readonly event: string | undefined,
+    readonly sseId: string | undefined,
+    readonly venueTs: number,
+  ) {}
+
+  /** Size used for outbound accounting: the JSON length (ASCII for market data, so ≈ bytes). */
+  get size(): number {
+    return this.json.length;
+  }
+
+  forWs(): Buffer {
+    return (this.wsBytes ??= Buffer.from(this.json));
+  }
+
+  forSse(): Buffer {
+    if (this.sseBytes === undefined) {
+      let text = '';
+      if (this.event !== undefined) text += `event: ${this.event}\n`;
+      if (this.sseId !== undefined) text += `id: ${this.sseId}\n`;
+      this.sseBytes = Buffer.from(`${text}data: ${this.json}\n\n`);
+    }
+    return this.sseBytes;
+  }
+}
+
+/**
+ * A data message for one channel. `dataJson` is the already-serialized `data` object, so a
+ * snapshot and an update of the same value share that work.
+ */
+export function dataFrame(
+  type: DataKind,
+  ch: string,
+  seq: number,
+  epoch: number,
+  dataJson: string,
+  venueTs: number,
+): Frame {
+  const json = `{"type":"${type}","ch":"${ch}","seq":${seq},"epoch":${epoch},"data":${dataJson}}`;
+  return new Frame(json, type, `${ch}:${epoch}:${seq}`, venueTs);
+}
+
+/** Serializes channel data without the wire `type` discriminator (and without Redis' `updatedAt`). */
+export function serializeData(msg: ChannelData & { type?: string; updatedAt?: number }): string {
+  const { type: _type, updatedAt: _updatedAt, ...data } = msg;
+  return JSON.stringify(data);
+}
+
+function control(msg: object, event?: string): Frame {
+  return new Frame(JSON.stringify(msg), event, undefined, 0);
+}
+
+export function welcomeFrame(server: string): Frame {
+  const m: WelcomeMessage = { type: 'welcome', protocol: GATEWAY_PROTOCOL_VERSION, server };
+  return control(m, 'welcome');
+}
+
+export function ackFrame(op: AckMessage['op'], channels: string[], id: RequestId | undefined): Frame {
+  const m: AckMessage = id === undefined ? { type: 'ack', op, channels } : { type: 'ack', id, op, channels };
+  return control(m);
+}
+
+export function errorFrame(code: ErrorCode, message: string, id?: RequestId, channel?: string): Frame {
+  const m: ErrorMessage = { type: 'error', code, message };
+  if (id !== undefined) m.id = id;
+  if (channel !== undefined) m.channel = channel;
+  return control(m);
+}
+
+export function pongFrame(id: RequestId | undefined, ts: number): Frame {
+  const m: PongMessage = id === undefined ? { type: 'pong', ts } : { type: 'pong', id, ts };
+  return control(m);
+}

@@ -1,0 +1,25 @@
+/**
+ * The gateway inside the Nest shell: Nest constructs it, starts it with the module and stops it
+ * on shutdown. The per-message path never goes through Nest (see gateway.ts).
+ *
+ * Stopping happens in `beforeApplicationShutdown`, i.e. while Nest's HTTP server still answers
+ * /readyz (false by then: runService marks the process as shutting down before closing the app).
+ */
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { startGateway, type RunningGateway } from './gateway';
+
+@Injectable()
+export class GatewayService implements OnModuleInit, BeforeApplicationShutdown {
+  private gateway: RunningGateway | undefined;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig) {}
+
+  async onModuleInit(): Promise<void> {
+    this.gateway = await startGateway(this.cfg);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.gateway?.close();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * `startGateway`: wires the bus, the Redis snapshot store, the channel hub and the client-facing
+ * server, without Nest, so tests and embedders run a real gateway in-process. `main.ts` runs the
+ * same function inside the Nest shell (health, metrics, lifecycle).
+ *
+ * Readiness components: `nats` (connection state), `redis` (see snapshot-store.ts) and `gateway`
+ * (listening, false from the start of `close()`).
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Bus } from '@tickmesh/bus';
+import { GATEWAY_PROTOCOL_VERSION } from '@tickmesh/contracts';
+import { createLogger, health } from '@tickmesh/observability';
+import { ChannelHub } from './channel-hub';
+import { serverName, withDefaults, type GatewayConfig } from './config';
+import { welcomeFrame } from './frame';
+import { createClientServer } from './http-server';
+import { FlushScheduler } from './outbound';
+import { RedisSnapshotStore, type SnapshotStore } from './snapshot-store';
+import { SseServer } from './sse-server';
+import { WsServer } from './ws-server';
+
+export interface GatewayStats {
+  wsConnections: number;
+  sseConnections: number;
+  /** channels with subscribers, one NATS subscription each */
+  channels: number;
+  natsSubjects: string[];
+}
+
+export interface RunningGateway {
+  /** the bound client port (useful with `gatewayPort: 0`) */
+  readonly port: number;
+  stats(): GatewayStats;
+  /** Graceful stop: 503 for new clients, 1012 / end for open ones, bounded by SHUTDOWN_GRACE_MS. */
+  close(): Promise<void>;
+}
+
+export async function startGateway(overrides: Partial<GatewayConfig> = {}): Promise<RunningGateway> {
+  const cfg = withDefaults(overrides);
+  const log = createLogger('gateway');
+  const name = serverName(cfg);
+
+  health.set('nats', false, 'connecting');
+  health.set('gateway', false, 'starting');
+  const bus = Bus.start({ url: cfg.natsUrl, name: `gateway-${cfg.instanceName ?? process.pid}` });
+  const offBus = bus.onState((s) =>
+    health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`),
+  );
+  const store: SnapshotStore = new RedisSnapshotStore(cfg.redisUrl, cfg.snapshotTimeoutMs);
+  const hub = new ChannelHub(bus, store);
+  const scheduler = new FlushScheduler();
+  const welcome = welcomeFrame(name);
+  const closeTimeoutMs = Math.max(1000, cfg.shutdownGraceMs);
+  const limits = {
+    maxOutboundBytes: cfg.maxOutboundBytes,
+    maxSubscriptions: cfg.maxSubscriptions,
+    closeTimeoutMs,
+  };
+  const ws = new WsServer(hub, scheduler, welcome, {
+    ...limits,
+    maxInboundBytes: cfg.maxInboundBytes,
+    wsPingMs: cfg.wsPingMs,
+  });
+  const sse = new SseServer(hub, scheduler, welcome, { ...limits, heartbeatMs: cfg.heartbeatMs });
+
+  let accepting = true;
+  const stats = (): GatewayStats => ({
+    wsConnections: ws.size,
+    sseConnections: sse.size,
+    channels: hub.size,
+    natsSubjects: hub.subjects(),
+  });
+  const server = createClientServer({
+    ws,
+    sse,
+    accepting: () => accepting,
+    index: () => ({
+      service: 'tickmesh-gateway',
+      server: name,
+      protocol: GATEWAY_PROTOCOL_VERSION,
+      endpoints: { websocket: '/ws', sse: '/sse?channels=tob.<venue>.<SYMBOL>,status.<venue>.<SYMBOL>' },
+      ...stats(),
+    }),
+  });
+
+  server.listen(cfg.gatewayPort, cfg.gatewayHost);
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    ws.stop();
+    sse.stop();
+    offBus();
+    await Promise.all([bus.close(), store.close()]);
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  health.set('gateway', true);
+  log.info({ host: cfg.gatewayHost, port, server: name }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      accepting = false;
+      health.set('gateway', false, 'shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      ws.closeAll();
+      sse.endAll();
+      await drained(() => ws.size + sse.size === 0, cfg.shutdownGraceMs);
+      ws.terminateAll();
+      sse.terminateAll();
+      server.closeAllConnections();
+      await closed;
+      ws.stop();
+      sse.stop();
+      hub.close();
+      offBus();
+      await Promise.all([bus.close(), store.close()]);
+      log.info({ port }, 'gateway closed');
+    })();
+    return closing;
+  };
+  return { port, stats, close };
+}
+
+/** Resolves when `done()` holds or after `timeoutMs`, checking every 20 ms. */
+async function drained(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { admitChannels, parseClientOp } from './inbound';
+
+test('valid operations parse', () => {
+  assert.deepEqual(parseClientOp('{"op":"ping","id":3}'), { ok: true, op: { op: 'ping', id: 3 } });
+  const sub = parseClientOp('{"op":"subscribe","id":"a","channels":["tob.binance.BTC-USDT"]}');
+  assert.equal(sub.ok, true);
+});
+
+test('malformed input becomes a bad_request description, keeping a usable id', () => {
+  const cases: [string, RegExp, string | number | undefined][] = [
+    ['not json', /not valid JSON/, undefined],
+    ['[1,2]', /JSON object/, undefined],
+    ['null', /JSON object/, undefined],
+    ['{"id":4}', /missing "op"/, 4],
+    ['{"op":"explode","id":"x"}', /unknown op "explode"/, 'x'],
+    ['{"op":"subscribe","id":5}', /needs "channels"/, 5],
+    ['{"op":"subscribe","channels":"tob.binance.BTC-USDT"}', /needs "channels"/, undefined],
+    ['{"op":"subscribe","channels":[]}', /channels/, undefined],
+    ['{"op":"subscribe","channels":[7]}', /channels\/0/, undefined],
+    ['{"op":"ping","id":1.5}', /id/, undefined],
+    [`{"op":"ping","id":"${'x'.repeat(65)}"}`, /id/, undefined],
+  ];
+  for (const [text, message, id] of cases) {
+    const r = parseClientOp(text);
+    assert.equal(r.ok, false, text);
+    if (r.ok) continue;
+    assert.match(r.message, message, text);
+    assert.equal(r.id, id, text);
+  }
+});
+
+test('admission keeps order, skips duplicates, acknowledges existing channels and enforces the limit', () => {
+  const a = admitChannels(
+    [
+      'tob.binance.BTC-USDT',
+      'bad',
+      'tob.binance.BTC-USDT',
+      'status.okx.ETH-USDT',
+      'tob.kraken.SOL-USD',
+      'tob.a.B-C',
+    ],
+    new Set(['status.okx.ETH-USDT']),
+    3,
+  );
+  assert.deepEqual(
+    a.join.map((j) => j.name),
+    ['tob.binance.BTC-USDT', 'tob.kraken.SOL-USD'],
+  );
+  assert.deepEqual(a.accepted, ['tob.binance.BTC-USDT', 'status.okx.ETH-USDT', 'tob.kraken.SOL-USD']);
+  assert.deepEqual(
+    a.rejected.map((r) => [r.name, r.code]),
+    [
+      ['bad', 'invalid_channel'],
+      ['tob.a.B-C', 'too_many_subscriptions'],
+    ],
+  );
+});
+
+test('channel names outside the grammar are invalid', () => {
+  for (const name of [
+    'trade.binance.BTC-USDT',
+    'tob.Binance.BTC-USDT',
+    'tob.binance.btc-usdt',
+    'tob.binance',
+    'tob.binance.BTC-USDT.x',
+    '',
+  ]) {
+    assert.equal(admitChannels([name], new Set(), 10).rejected[0]?.code, 'invalid_channel', name);
+  }
+});

@@ -1,0 +1,119 @@
+/**
+ * Client input → validated operation, or the `bad_request` answer for it. Pure: no sockets, no
+ * state, so every malformed input shape is unit-tested here. Nothing a client sends may throw
+ * past this module.
+ */
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import {
+  clientOpChecker,
+  ClientOpSchema,
+  parseChannel,
+  type Channel,
+  type ClientOp,
+  type ErrorCode,
+  type RequestId,
+} from '@tickmesh/contracts';
+
+export type Parsed = { ok: true; op: ClientOp } | { ok: false; message: string; id: RequestId | undefined };
+
+/**
+ * One compiled checker per op, used only to explain a rejection: the union's own errors point at
+ * the union ("Expected union value"), a member's errors name the field.
+ */
+const memberChecks = new Map(
+  ClientOpSchema.anyOf.map((m) => [m.properties.op.const as string, TypeCompiler.Compile(m)]),
+);
+
+/** Parses one text frame. `id` is echoed in the error when the input carried a usable one. */
+export function parseClientOp(text: string): Parsed {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'frame is not valid JSON', id: undefined };
+  }
+  if (clientOpChecker.Check(v)) return { ok: true, op: v };
+  return { ok: false, message: describe(v), id: requestIdOf(v) };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (!isRecord(v)) return 'expected a JSON object with an "op" field';
+  const op = v['op'];
+  if (typeof op !== 'string') return 'missing "op" (subscribe, unsubscribe or ping)';
+  const check = memberChecks.get(op);
+  if (check === undefined) return `unknown op ${JSON.stringify(op.slice(0, 32))}`;
+  if (op !== 'ping' && !Array.isArray(v['channels']))
+    return `"${op}" needs "channels": an array of 1 to 100 strings`;
+  const first = check.Errors(v).First();
+  return first === undefined ? 'invalid operation' : `${first.path}: ${first.message}`;
+}
+
+function requestIdOf(v: unknown): RequestId | undefined {
+  if (!isRecord(v)) return undefined;
+  const id = v['id'];
+  if (typeof id === 'string' && id.length <= 64) return id;
+  if (typeof id === 'number' && Number.isInteger(id)) return id;
+  return undefined;
+}
+
+export interface Rejected {
+  name: string;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface Admission {
+  /** channels to join, in request order, deduplicated, not yet subscribed */
+  join: { name: string; channel: Channel }[];
+  /** channels acknowledged: the joins plus those already subscribed (idempotent) */
+  accepted: string[];
+  rejected: Rejected[];
+}
+
+/**
+ * Decides which of `names` a connection may subscribe to, given what it already has and its
+ * limit. Order is kept; duplicates count once; an already-subscribed channel is acknowledged again
+ * without a second snapshot (that would repeat a seq).
+ */
+export function admitChannels(
+  names: readonly string[],
+  current: ReadonlySet<string>,
+  max: number,
+): Admission {
+  const out: Admission = { join: [], accepted: [], rejected: [] };
+  const seen = new Set<string>();
+  let count = current.size;
+  for (const name of names) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    if (current.has(name)) {
+      out.accepted.push(name);
+      continue;
+    }
+    const channel = parseChannel(name);
+    if (channel === undefined) {
+      out.rejected.push({
+        name,
+        code: 'invalid_channel',
+        message: `invalid channel ${JSON.stringify(name.slice(0, 128))}: expected <tob|status>.<venue>.<SYMBOL>`,
+      });
+      continue;
+    }
+    if (count >= max) {
+      out.rejected.push({
+        name,
+        code: 'too_many_subscriptions',
+        message: `at most ${max} subscriptions per connection`,
+      });
+      continue;
+    }
+    count++;
+    out.join.push({ name, channel });
+    out.accepted.push(name);
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * Gateway metrics on the process-wide registry. Hot-path children (`.labels(...)`) are resolved
+ * once here, so per-message code increments a property. Gauges are derived from process-wide live
+ * counts, so several gateways in one process (tests) do not overwrite each other.
+ */
+import { LATENCY_BUCKETS, metrics, type CounterChild, type HistogramChild } from '@tickmesh/observability';
+import type { ErrorCode } from '@tickmesh/contracts';
+
+export type Transport = 'ws' | 'sse';
+
+/** Why a connection was closed by the gateway rather than by its client. */
+export type CloseReason =
+  'slow_consumer' | 'ping_timeout' | 'message_too_large' | 'protocol_error' | 'shutdown';
+
+const connections = metrics.gauge('tickmesh_gateway_connections', 'open client connections');
+const subscriptions = metrics.gauge(
+  'tickmesh_gateway_subscriptions',
+  'channel subscriptions over all connections',
+);
+const channels = metrics.gauge(
+  'tickmesh_gateway_channels',
+  'channels with at least one subscriber (NATS interest)',
+);
+const accepted = metrics.counter('tickmesh_gateway_connections_total', 'accepted client connections');
+const sent = metrics.counter('tickmesh_gateway_messages_sent_total', 'frames written to clients');
+const sentBytes = metrics.counter('tickmesh_gateway_sent_bytes_total', 'bytes of frames written to clients');
+const closes = metrics.counter(
+  'tickmesh_gateway_closes_total',
+  'connections closed by the gateway, by reason',
+);
+const inbound = metrics.counter(
+  'tickmesh_gateway_inbound_errors_total',
+  'rejected client input, by error code',
+);
+const snapshots = metrics.counter('tickmesh_gateway_snapshots_total', 'snapshots sent, by source');
+const latency = metrics.histogram(
+  'tickmesh_gateway_venue_to_send_seconds',
+  'venue event time (data.venueTs) to the socket write of the frame',
+  LATENCY_BUCKETS,
+);
+
+const live = { ws: 0, sse: 0, subscriptions: 0, channels: 0 };
+// Render zeros from the start: a gauge that appears only after the first connection breaks rate()
+// and absent() alerts.
+connections.set(0, { transport: 'ws' });
+connections.set(0, { transport: 'sse' });
+subscriptions.set(0);
+channels.set(0);
+
+export const gatewayMetrics = {
+  sent: { ws: sent.labels({ transport: 'ws' }), sse: sent.labels({ transport: 'sse' }) } satisfies Record<
+    Transport,
+    CounterChild
+  >,
+  sentBytes: {
+    ws: sentBytes.labels({ transport: 'ws' }),
+    sse: sentBytes.labels({ transport: 'sse' }),
+  } satisfies Record<Transport, CounterChild>,
+  latency: {
+    ws: latency.labels({ transport: 'ws' }),
+    sse: latency.labels({ transport: 'sse' }),
+  } satisfies Record<Transport, HistogramChild>,
+
+  connectionOpened(t: Transport): void {
+    live[t]++;
+    accepted.labels({ transport: t }).inc();
+    connections.set(live[t], { transport: t });
+  },
+  connectionClosed(t: Transport): void {
+    live[t]--;
+    connections.set(live[t], { transport: t });
+  },
+  subscriptionsChanged(delta: number): void {
+    live.subscriptions += delta;
+    subscriptions.set(live.subscriptions);
+  },
+  channelsChanged(delta: number): void {
+    live.channels += delta;
+    channels.set(live.channels);
+  },
+  closed(t: Transport, reason: CloseReason): void {
+    closes.labels({ transport: t, reason }).inc();
+  },
+  inboundError(t: Transport, code: ErrorCode): void {
+    inbound.labels({ transport: t, code }).inc();
+  },
+  snapshot(source: 'redis' | 'cache' | 'first_update'): void {
+    snapshots.labels({ source }).inc();
+  },
+  /** Current value of a labelled counter, for tests and the index page. */
+  closesOf(t: Transport, reason: CloseReason): number {
+    return closes.labels({ transport: t, reason }).value;
+  },
+  inboundErrorsOf(t: Transport, code: ErrorCode): number {
+    return inbound.labels({ transport: t, code }).value;
+  },
+};

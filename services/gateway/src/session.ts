@@ -1,0 +1,121 @@
+/**
+ * One client connection's protocol state, independent of the transport: its subscriptions, its
+ * outbound queue, and the answers to its operations. WebSocket connections feed it text frames;
+ * SSE connections subscribe once from the query string.
+ *
+ * This is where per-connection policy lives (subscription limit today; resume, conflation, auth
+ * and rate limits later), so transports stay byte movers.
+ */
+import { nowMicros, type ClientOp, type ErrorCode, type RequestId } from '@tickmesh/contracts';
+import type { ChannelHub, Subscriber } from './channel-hub';
+import { ackFrame, errorFrame, pongFrame, type Frame } from './frame';
+import { admitChannels, parseClientOp, type Admission } from './inbound';
+import { gatewayMetrics, type Transport } from './metrics';
+import type { Outbound } from './outbound';
+
+let nextSessionId = 1;
+
+export interface SessionLimits {
+  maxSubscriptions: number;
+}
+
+export class Session implements Subscriber {
+  readonly id = nextSessionId++;
+  private readonly subs = new Set<string>();
+  private closed = false;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly hub: ChannelHub,
+    private readonly out: Outbound,
+    private readonly limits: SessionLimits,
+  ) {}
+
+  /** Channel frames from the hub, and any other frame for this connection. */
+  deliver(frame: Frame): void {
+    this.out.push(frame);
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  /** Handles one inbound text frame. Never throws: bad input becomes an `error` frame. */
+  handleText(text: string): void {
+    const parsed = parseClientOp(text);
+    if (!parsed.ok) {
+      this.reject('bad_request', parsed.message, parsed.id);
+      return;
+    }
+    this.handleOp(parsed.op);
+  }
+
+  /** Answers input the transport refused before parsing (binary frames). */
+  reject(code: ErrorCode, message: string, id?: RequestId, channel?: string): void {
+    gatewayMetrics.inboundError(this.transport, code);
+    this.out.push(errorFrame(code, message, id, channel));
+  }
+
+  handleOp(op: ClientOp): void {
+    switch (op.op) {
+      case 'subscribe':
+        this.subscribe(op.channels, op.id);
+        return;
+      case 'unsubscribe':
+        this.unsubscribe(op.channels, op.id);
+        return;
+      case 'ping':
+        this.out.push(pongFrame(op.id, nowMicros()));
+        return;
+    }
+  }
+
+  /** Checks channels against this connection's state and limits without subscribing. */
+  admit(channels: readonly string[]): Admission {
+    return admitChannels(channels, this.subs, this.limits.maxSubscriptions);
+  }
+
+  /**
+   * Subscribes: per-channel errors first, then one `ack` with the accepted channels, then each new
+   * channel's snapshot (now when the gateway has a value, later otherwise).
+   */
+  subscribe(channels: readonly string[], id?: RequestId, ack = true): void {
+    const a = this.admit(channels);
+    for (const r of a.rejected) this.reject(r.code, r.message, id, r.name);
+    if (ack) this.out.push(ackFrame('subscribe', a.accepted, id));
+    for (const j of a.join) this.subs.add(j.name);
+    gatewayMetrics.subscriptionsChanged(a.join.length);
+    for (const j of a.join) {
+      if (this.closed) return;
+      this.hub.join(j.name, j.channel, this);
+    }
+  }
+
+  unsubscribe(channels: readonly string[], id?: RequestId): void {
+    const removed: string[] = [];
+    for (const name of new Set(channels)) {
+      if (!this.subs.delete(name)) {
+        this.reject('not_subscribed', `not subscribed to ${JSON.stringify(name.slice(0, 128))}`, id, name);
+        continue;
+      }
+      this.hub.leave(name, this);
+      removed.push(name);
+    }
+    gatewayMetrics.subscriptionsChanged(-removed.length);
+    this.out.push(ackFrame('unsubscribe', removed, id));
+  }
+
+  /** Leaves every channel and drops queued frames. Idempotent; the transport closes the socket. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.out.stop();
+    for (const name of this.subs) this.hub.leave(name, this);
+    gatewayMetrics.subscriptionsChanged(-this.subs.size);
+    this.subs.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The Server-Sent Events transport: `GET /sse?channels=a,b` subscribes once for the life of the
+ * response. Each data message is `event: snapshot|update`, `id: <ch>:<epoch>:<seq>`, `data: <the
+ * same JSON as over WebSocket>`; a comment `: hb <µs>` every HEARTBEAT_MS keeps proxies from
+ * timing the stream out. A bad channel list is answered before the stream starts, with HTTP 400
+ * and an `error` message body using the WebSocket error codes.
+ *
+ * The same outbound cap as WebSocket applies: a client that falls MAX_OUTBOUND_BYTES behind has
+ * its response ended (and its socket destroyed if it does not drain within the close timeout);
+ * EventSource reconnects on its own and gets fresh snapshots.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nowMicros, type ErrorCode } from '@tickmesh/contracts';
+import type { ChannelHub } from './channel-hub';
+import { errorFrame, type Frame } from './frame';
+import { gatewayMetrics, type CloseReason } from './metrics';
+import { Outbound, type FlushScheduler, type FrameSink } from './outbound';
+import { Session } from './session';
+
+export interface SseServerOptions {
+  maxOutboundBytes: number;
+  maxSubscriptions: number;
+  heartbeatMs: number;
+  closeTimeoutMs: number;
+}
+
+interface SseConn {
+  readonly res: ServerResponse;
+  readonly session: Session;
+  readonly out: Outbound;
+}
+
+export class SseServer {
+  private readonly conns = new Set<SseConn>();
+  private readonly heartbeatTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly hub: ChannelHub,
+    private readonly scheduler: FlushScheduler,
+    private readonly welcome: Frame,
+    private readonly opts: SseServerOptions,
+  ) {
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), opts.heartbeatMs);
+    this.heartbeatTimer.unref();
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  handle(_req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const channels = (url.searchParams.get('channels') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    const holder: { c?: SseConn } = {};
+    const sink: FrameSink = {
+      transport: 'sse',
+      bufferedAmount: () => res.writableLength,
+      writeBatch: (frames) => {
+        if (res.writableEnded || res.destroyed) return;
+        res.cork();
+        for (const f of frames) res.write(f.forSse());
+        res.uncork();
+      },
+    };
+    const out = new Outbound(sink, this.scheduler, this.opts.maxOutboundBytes, () => {
+      if (holder.c !== undefined) this.end(holder.c, 'slow_consumer');
+    });
+    const session = new Session('sse', this.hub, out, { maxSubscriptions: this.opts.maxSubscriptions });
+
+    const problem = channels.length === 0 ? badRequest() : firstRejection(session, channels);
+    if (problem !== undefined) {
+      gatewayMetrics.inboundError('sse', problem.code);
+      res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+      res.end(errorFrame(problem.code, problem.message, undefined, problem.channel).json);
+      return;
+    }
+
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      'X-Accel-Buffering': 'no',
+      Connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    const c: SseConn = { res, session, out };
+    holder.c = c;
+    this.conns.add(c);
+    gatewayMetrics.connectionOpened('sse');
+    res.on('close', () => {
+      if (!this.conns.delete(c)) return;
+      session.close();
+      gatewayMetrics.connectionClosed('sse');
+    });
+    out.push(this.welcome);
+    session.subscribe(channels, undefined, false);
+  }
+
+  /** Shutdown: writes what is queued, then ends every stream. */
+  endAll(): void {
+    for (const c of this.conns) {
+      c.out.flush();
+      this.end(c, 'shutdown');
+    }
+  }
+
+  terminateAll(): void {
+    for (const c of this.conns) c.res.destroy();
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeatTimer);
+  }
+
+  private end(c: SseConn, why: CloseReason): void {
+    gatewayMetrics.closed('sse', why);
+    c.session.close();
+    c.res.end();
+    // A client that does not read never lets end() finish; do not hold its buffers forever.
+    const timer = setTimeout(() => c.res.destroy(), this.opts.closeTimeoutMs);
+    timer.unref();
+    c.res.once('close', () => clearTimeout(timer));
+  }
+
+  private heartbeat(): void {
+    const line = `: hb ${nowMicros()}\n\n`;
+    for (const c of this.conns) {
+      if (!c.session.isClosed && !c.res.writableEnded) c.res.write(line);
+    }
+  }
+}
+
+interface Problem {
+  code: ErrorCode;
+  message: string;
+  channel?: string;
+}
+
+function badRequest(): Problem {
+  return {
+    code: 'bad_request',
+    message: 'query parameter "channels" is required: /sse?channels=tob.binance.BTC-USDT',
+  };
+}
+
+/** SSE subscribes all-or-nothing: the first rejected channel fails the request. */
+function firstRejection(session: Session, channels: string[]): Problem | undefined {
+  const r = session.admit(channels).rejected[0];
+  if (r === undefined) return undefined;
+  return { code: r.code, message: r.message, channel: r.name };
+}

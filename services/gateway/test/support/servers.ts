@@ -1,0 +1,61 @@
+/**
+ * Per-file test environment: one real nats-server and redis-server, a NATS publisher, and
+ * gateways started in-process (closed after each test).
+ */
+import { after, before, type TestContext } from 'node:test';
+import type { Bus } from '@tickmesh/bus';
+import { startNats, startRedis, type NatsServerHandle, type RedisServerHandle } from '@tickmesh/test-harness';
+import { startGateway, type GatewayConfig, type RunningGateway } from '../../src/index';
+import { publisher } from './fixtures';
+
+// Info logs of a dozen gateways per file drown the test report; warnings and errors stay.
+process.env['LOG_LEVEL'] ??= 'warn';
+
+export interface Env {
+  nats: NatsServerHandle;
+  redis: RedisServerHandle;
+  pub: Bus;
+}
+
+/** Registers before/after hooks for the file; the returned object is filled in `before`. */
+export function useServers(): Env {
+  const env = {} as Env;
+  before(async () => {
+    const [nats, redis] = await Promise.all([startNats({ jetstream: false }), startRedis()]);
+    env.nats = nats;
+    env.redis = redis;
+    env.pub = await publisher(nats.url);
+  });
+  after(async () => {
+    await env.pub.close();
+    await Promise.all([env.nats.stop(), env.redis.stop()]);
+  });
+  return env;
+}
+
+let instance = 0;
+
+export interface TestGateway extends RunningGateway {
+  /** the NATS connection name, to find its subscriptions on the monitor endpoint */
+  natsName: string;
+}
+
+/** Starts a gateway on a free port, closed when the test ends. */
+export async function gateway(
+  t: TestContext,
+  env: Env,
+  cfg: Partial<GatewayConfig> = {},
+): Promise<TestGateway> {
+  const instanceName = `test-${process.pid}-${++instance}`;
+  const gw = await startGateway({
+    natsUrl: env.nats.url,
+    redisUrl: env.redis.url,
+    gatewayHost: '127.0.0.1',
+    gatewayPort: 0,
+    shutdownGraceMs: 1000,
+    instanceName,
+    ...cfg,
+  });
+  t.after(() => gw.close());
+  return { ...gw, natsName: `gateway-${instanceName}` };
+}
