@@ -55,7 +55,7 @@ export function ensureServers() {
 }
 
 export function nx(args) {
-  run(process.execPath, [join(repoRoot, 'node_modules', 'nx', 'bin', 'nx.js'), ...args], {
+  run(process.execPath, [join(repoRoot, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], {
     env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
   });
 }

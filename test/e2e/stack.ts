@@ -20,9 +20,16 @@ export interface E2eStack {
 }
 
 export interface StackOptions {
+  /** simulator symbols, `NATIVE:BASE:QUOTE` */
   symbols?: string[];
+  /** the ingestor's SYMBOLS (default: every simulator symbol) */
+  ingestorSymbols?: string[];
   simRate?: number;
   extraEnv?: Record<string, string>;
+  /** runs after the servers start and before the services do (e.g. stop NATS) */
+  beforeServices?: (h: Harness<{ nats: true; redis: true }>) => Promise<void>;
+  /** wait for every service's /readyz (default true) */
+  waitReady?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<E2eStack> {
@@ -32,21 +39,24 @@ export async function startStack(opts: StackOptions = {}): Promise<E2eStack> {
     const [sim, gw, ing, bb, gwHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const symbols = opts.symbols ?? ['BTCUSDT:BTC:USDT', 'ETHUSDT:ETH:USDT', 'SOLUSDT:SOL:USDT'];
     const node = process.execPath;
+    // e.g. TICKMESH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile every service
+    const nodeArgs = (process.env['TICKMESH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     const svc = (name: string): string => join(repoRoot, 'services', name, 'dist', 'main.mjs');
     const common = { NATS_URL: h.nats.url, REDIS_URL: h.redis.url, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', ...opts.extraEnv };
     services['venue-sim'] = await h.spawn({
       name: 'venue-sim',
       command: node,
-      args: [svc('venue-sim')],
+      args: [...nodeArgs, svc('venue-sim')],
       env: { SIM_HOST: '127.0.0.1', SIM_PORT: String(sim), SIM_SYMBOLS: symbols.join(','), SIM_RATE: String(opts.simRate ?? 20) },
       readyUrl: `http://127.0.0.1:${sim}/sim/health`,
     });
-    const natives = symbols.map((s) => s.split(':')[0]).join(',');
+    const natives = (opts.ingestorSymbols ?? symbols.map((s) => s.split(':')[0])).join(',');
+    await opts.beforeServices?.(h);
     const started = await Promise.all([
       h.spawn({
         name: 'ingestor',
         command: node,
-        args: [svc('ingestor')],
+        args: [...nodeArgs, svc('ingestor')],
         env: {
           ...common,
           VENUE: 'binance',
@@ -60,14 +70,14 @@ export async function startStack(opts: StackOptions = {}): Promise<E2eStack> {
       h.spawn({
         name: 'book-builder',
         command: node,
-        args: [svc('book-builder')],
+        args: [...nodeArgs, svc('book-builder')],
         env: { ...common, HTTP_PORT: String(bb) },
         readyUrl: `http://127.0.0.1:${bb}/healthz`,
       }),
       h.spawn({
         name: 'gateway',
         command: node,
-        args: [svc('gateway')],
+        args: [...nodeArgs, svc('gateway')],
         env: { ...common, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gw), HTTP_PORT: String(gwHttp) },
         readyUrl: `http://127.0.0.1:${gwHttp}/healthz`,
       }),
@@ -78,7 +88,7 @@ export async function startStack(opts: StackOptions = {}): Promise<E2eStack> {
       bookBuilder: `http://127.0.0.1:${bb}`,
       gateway: `http://127.0.0.1:${gwHttp}`,
     };
-    for (const [name, url] of Object.entries(http)) {
+    for (const [name, url] of opts.waitReady === false ? [] : Object.entries(http)) {
       await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, {
         timeoutMs: 20_000,
         message: () => `${name} ready (${url}/readyz)`,

@@ -28,7 +28,9 @@ export interface BenchOptions {
   tradeRate: number;
 }
 
-export const DEFAULT_STEPS = [1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000];
+export const DEFAULT_STEPS = [
+  1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000,
+];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -96,12 +98,14 @@ export function parseCli(argv: readonly string[]): BenchOptions | 'help' {
 
 function num(name: string, text: string, min: number): number {
   const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < min) throw new Error(`--${name}: expected a number ≥ ${min}, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(v) || v < min)
+    throw new Error(`--${name}: expected a number ≥ ${min}, got "${text}"`);
   return v;
 }
 
 function int(name: string, text: string, min: number, max: number): number {
   const v = num(name, text, min);
-  if (!Number.isInteger(v) || v > max) throw new Error(`--${name}: expected an integer in ${min}..${max}, got "${text}"`);
+  if (!Number.isInteger(v) || v > max)
+    throw new Error(`--${name}: expected an integer in ${min}..${max}, got "${text}"`);
   return v;
 }

@@ -5,11 +5,25 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, harness, waitFor, type Harness, type HarnessCore, type ServiceHandle } from '@tickmesh/test-harness';
+import {
+  freePort,
+  harness,
+  waitFor,
+  type Harness,
+  type HarnessCore,
+  type ServiceHandle,
+} from '@tickmesh/test-harness';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export const PROCESS_NAMES = ['nats-server', 'redis-server', 'venue-sim', 'ingestor', 'book-builder', 'gateway'] as const;
+export const PROCESS_NAMES = [
+  'nats-server',
+  'redis-server',
+  'venue-sim',
+  'ingestor',
+  'book-builder',
+  'gateway',
+] as const;
 export type ProcessName = (typeof PROCESS_NAMES)[number];
 
 export interface BenchSymbol {
@@ -25,7 +39,11 @@ export interface BenchSymbol {
 export function benchSymbols(n: number): BenchSymbol[] {
   return Array.from({ length: n }, (_, i) => {
     const base = `SYM${i}`;
-    return { spec: `${base}USDT:${base}:USDT:${100 + 50 * i}`, native: `${base}USDT`, symbol: `${base}-USDT` };
+    return {
+      spec: `${base}USDT:${base}:USDT:${100 + 50 * i}`,
+      native: `${base}USDT`,
+      symbol: `${base}-USDT`,
+    };
   });
 }
 
@@ -71,10 +89,21 @@ export async function startBenchStack(p: StackParams): Promise<BenchStack> {
   };
   const services: Partial<Record<ProcessName, ServiceHandle>> = {};
   try {
-    const [sim, gw, ing, bb, gwHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [sim, gw, ing, bb, gwHttp] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const node = process.execPath;
     const svc = (name: string): string => join(repoRoot, 'services', name, 'dist', 'main.mjs');
-    const common = { NATS_URL: h.nats.url, REDIS_URL: h.redis.url, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+    const common = {
+      NATS_URL: h.nats.url,
+      REDIS_URL: h.redis.url,
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    };
     services['venue-sim'] = await h.spawn({
       name: 'venue-sim',
       command: node,

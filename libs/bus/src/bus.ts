@@ -12,6 +12,7 @@
 import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { codecByName, decode, CodecError, type Codec, type WireMessage } from '@tickmesh/contracts';
 import { createLogger, metrics, RateLimitedLog, type Logger } from '@tickmesh/observability';
+import { Coalescer } from './coalescer';
 
 export type BusState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -22,6 +23,11 @@ export interface BusOptions {
   name: string;
   /** encoding for published messages; consumers decode both */
   codec?: 'binary' | 'json';
+  /**
+   * Publishes are queued and handed to NATS together once per event-loop turn, and under load at
+   * most once per this interval (ms; 0 = every turn). See Coalescer.
+   */
+  publishIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -58,11 +64,16 @@ export class Bus {
   private readonly listeners = new Set<(s: BusState) => void>();
   private _state: BusState = 'connecting';
   private stopping = false;
+  private readonly outSubjects: string[] = [];
+  private readonly outData: Uint8Array[] = [];
+  private readonly outHeaders: (MsgHdrs | undefined)[] = [];
+  private readonly outbox: Coalescer;
 
   private constructor(private readonly opts: BusOptions) {
     this.codec = codecByName(opts.codec ?? 'binary');
     this.log = opts.logger ?? createLogger('bus');
     this.warn = new RateLimitedLog(this.log);
+    this.outbox = new Coalescer(() => this.flushOutbox(), opts.publishIntervalMs ?? 0);
     connGauge.set(0);
   }
 
@@ -115,23 +126,47 @@ export class Bus {
     return this.publishRaw(subject, this.codec.encode(msg), headers);
   }
 
+  /**
+   * Queues a payload for the next outbox flush (see `publishIntervalMs`); order is kept. Returns
+   * false, and counts a drop, when NATS is unavailable.
+   */
   publishRaw(subject: string, data: Uint8Array, headers?: MsgHdrs): boolean {
-    const nc = this.nc;
-    if (nc === undefined || this._state !== 'connected') {
+    if (this.nc === undefined || this._state !== 'connected') {
       dropped.inc();
       return false;
     }
-    try {
-      if (headers === undefined) nc.publish(subject, data);
-      else nc.publish(subject, data, { headers });
-    } catch (err) {
-      dropped.inc();
-      this.warn.warn('publish', { err: (err as Error).message, subject }, 'publish failed');
-      return false;
-    }
-    published.inc();
-    publishedBytes.inc(data.length);
+    this.outSubjects.push(subject);
+    this.outData.push(data);
+    this.outHeaders.push(headers);
+    this.outbox.request();
     return true;
+  }
+
+  private flushOutbox(): void {
+    const nc = this.nc;
+    const n = this.outSubjects.length;
+    if (nc === undefined || this._state !== 'connected') {
+      dropped.inc(n);
+    } else {
+      let bytes = 0;
+      for (let i = 0; i < n; i++) {
+        const data = this.outData[i]!;
+        const headers = this.outHeaders[i];
+        try {
+          if (headers === undefined) nc.publish(this.outSubjects[i]!, data);
+          else nc.publish(this.outSubjects[i]!, data, { headers });
+          bytes += data.length;
+        } catch (err) {
+          dropped.inc();
+          this.warn.warn('publish', { err: (err as Error).message, subject: this.outSubjects[i] }, 'publish failed');
+        }
+      }
+      published.inc(n);
+      publishedBytes.inc(bytes);
+    }
+    this.outSubjects.length = 0;
+    this.outData.length = 0;
+    this.outHeaders.length = 0;
   }
 
   /** Subscribes with decoding; malformed payloads are counted and logged, never thrown. */
@@ -168,6 +203,7 @@ export class Bus {
   /** Flushes pending publishes and closes (drain). Idempotent. */
   async close(): Promise<void> {
     if (this.stopping) return;
+    if (this.outSubjects.length > 0) this.flushOutbox();
     this.stopping = true;
     const nc = this.nc;
     if (nc !== undefined && !nc.isClosed()) {

@@ -99,7 +99,8 @@ export class VenueConnection {
       const recvTs = nowMicros();
       this.lastFrameAt = Date.now();
       this.backoff.reset();
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      // binaryType is 'nodebuffer' (the ws default): `data` is already a Buffer, never copy it
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       this.frameCounter.inc();
       this.byteCounter.inc(buf.length);
       if (isBinary) return;

@@ -3,7 +3,7 @@
  * Redis (batched per event-loop turn) and published on NATS (once per book per turn, latest wins).
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Bus } from '@tickmesh/bus';
+import { Bus, Coalescer } from '@tickmesh/bus';
 import {
   decode,
   nowMicros,
@@ -39,7 +39,7 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
   private redis!: TobRedisWriter;
   readonly books = new Map<string, BookState>();
   private readonly dirtyTob = new Set<BookState>();
-  private flushScheduled = false;
+  private tobFlush!: Coalescer;
   private freshnessTimer: NodeJS.Timeout | undefined;
 
   constructor(@Inject(BOOK_BUILDER_CONFIG) private readonly cfg: BookBuilderConfig) {}
@@ -47,9 +47,19 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const cfg = this.cfg;
     health.set('nats', false, 'connecting');
-    this.bus = Bus.start({ url: cfg.natsUrl, name: 'book-builder', codec: cfg.busCodec });
-    this.bus.onState((s) => health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`));
-    this.redis = new TobRedisWriter(cfg.redisUrl);
+    // tops of book are batched here (latest per book), so the bus flushes every turn
+    this.bus = Bus.start({ url: cfg.natsUrl, name: 'book-builder', codec: cfg.busCodec, publishIntervalMs: 0 });
+    this.tobFlush = new Coalescer(() => this.flushTob(), cfg.publishIntervalMs);
+    let wasDown = false;
+    this.bus.onState((s) => {
+      health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`);
+      if (s !== 'connected') wasDown = true;
+      else if (wasDown) {
+        wasDown = false;
+        this.resyncAll('NATS reconnected');
+      }
+    });
+    this.redis = new TobRedisWriter(cfg.redisUrl, cfg.redisFlushMs);
     const venues = cfg.venues === '*' ? [undefined] : cfg.venues.split(',').map((v) => v.trim());
     for (const v of venues) {
       this.bus.subscribe(subjectWildcard('book', v), (m) => this.onBook(m));
@@ -74,11 +84,24 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
     await this.bus.close();
   }
 
+  /**
+   * Messages published while the connection was down are lost, and a quiet symbol would not reveal
+   * the gap until its next delta: every book is suspect until a fresh snapshot confirms it.
+   */
+  private resyncAll(reason: string): void {
+    this.log.warn({ reason, books: this.books.size }, 'resyncing every book');
+    for (const b of this.books.values()) {
+      b.continuous = false;
+      this.markDirty(b);
+      this.requestSnapshot(b);
+    }
+  }
+
   private bookOf(venue: string, symbol: string): BookState {
     const key = `${venue}\u0000${symbol}`;
     let b = this.books.get(key);
     if (b === undefined) {
-      b = new BookState(venue, symbol, this.cfg.maxDepth);
+      b = new BookState(venue, symbol, this.cfg.maxDepth, applyLatency.labels({ venue }));
       this.books.set(key, b);
     }
     return b;
@@ -109,7 +132,7 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
         return;
       case 'applied':
         applied.inc();
-        applyLatency.labels({ venue: m.venue }).observe(Math.max(0, now - m.venueTs) / 1e6);
+        b.latency.observe(Math.max(0, now - m.venueTs) / 1e6);
         if (b.book.isCrossed()) crossed.labels({ venue: m.venue, symbol: m.symbol }).inc();
         if (r.tobChanged) this.markDirty(b);
         return;
@@ -134,31 +157,39 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
       .request(subject, new Uint8Array(0), this.cfg.snapshotTimeoutMs)
       .then((data) => {
         b.snapshotInFlight = false;
-        let msg: WireMessage;
+        let msg: WireMessage | undefined;
         try {
           msg = decode(data);
         } catch {
           this.warn.warn(`snap:${b.venue}:${b.symbol}`, { reply: Buffer.from(data).toString().slice(0, 200) }, 'no snapshot');
-          return;
         }
-        if (msg.type === 'book.snapshot') this.onBook(msg as BookSnapshot);
+        if (msg?.type === 'book.snapshot') this.onBook(msg as BookSnapshot);
+        else this.retrySnapshot(b);
       })
       .catch((err: unknown) => {
         b.snapshotInFlight = false;
         this.warn.warn(`snapreq:${b.venue}`, { err: String(err), subject }, 'snapshot request failed');
+        this.retrySnapshot(b);
       });
+  }
+
+  /**
+   * A book that is still not continuous asks again after a pause: a quiet symbol produces no delta
+   * that would trigger the next request, and the ingestor may come back later than NATS.
+   */
+  private retrySnapshot(b: BookState): void {
+    setTimeout(() => {
+      if (!b.continuous && !b.snapshotInFlight) this.requestSnapshot(b);
+    }, 500).unref();
   }
 
   private markDirty(b: BookState): void {
     this.dirtyTob.add(b);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushTob());
+    this.tobFlush.request();
   }
 
-  /** Once per event-loop turn: the latest top of book of every changed book to NATS and Redis. */
+  /** The latest top of book of every changed book to NATS and Redis (see Coalescer for when). */
   private flushTob(): void {
-    this.flushScheduled = false;
     for (const b of this.dirtyTob) {
       const tob = b.tob();
       if (this.bus.publish(subjectFor('tob', b.venue, b.symbol), tob)) tobPublished.inc();

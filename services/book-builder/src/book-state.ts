@@ -40,6 +40,8 @@ export class BookState {
     readonly venue: string,
     readonly symbol: string,
     maxDepth: number,
+    /** venue → apply latency histogram child, resolved once per book (not per message) */
+    readonly latency: { observe(v: number): void } = { observe: () => undefined },
   ) {
     this.book = new OrderBook({ maxDepth });
   }

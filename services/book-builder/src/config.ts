@@ -14,6 +14,10 @@ export const BookBuilderConfigSchema = Type.Object({
   maxDepth: Type.Integer({ default: 5000, minimum: 1 }),
   /** a live book with no update for this long is published as stale */
   staleAfterMs: Type.Integer({ default: 60_000, minimum: 100 }),
+  /** under load, publish changed tops of book at most once per this interval (0 = every turn) */
+  publishIntervalMs: Type.Integer({ default: 1, minimum: 0, maximum: 100 }),
+  /** minimum interval between Redis pipelines (latest value per book wins in between) */
+  redisFlushMs: Type.Integer({ default: 2, minimum: 0, maximum: 1000 }),
   /** NATS request timeout for snapshots from the ingestor */
   snapshotTimeoutMs: Type.Integer({ default: 2000, minimum: 100 }),
 });

@@ -49,6 +49,13 @@ export const GatewayConfigSchema = Type.Object({
     description:
       'MAX_OUTBOUND_BYTES: queued + socket-buffered bytes per connection before a slow-consumer close',
   }),
+  flushIntervalMs: Type.Integer({
+    default: 1,
+    minimum: 0,
+    maximum: 100,
+    description:
+      'FLUSH_INTERVAL_MS: under load, write to each socket at most once per interval (0 = every event-loop turn); the first frame after a quiet period goes out on the next turn',
+  }),
   heartbeatMs: Type.Integer({
     default: 15_000,
     minimum: 100,

@@ -49,7 +49,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
   );
   const store: SnapshotStore = new RedisSnapshotStore(cfg.redisUrl, cfg.snapshotTimeoutMs);
   const hub = new ChannelHub(bus, store);
-  const scheduler = new FlushScheduler();
+  const scheduler = new FlushScheduler(cfg.flushIntervalMs);
   const welcome = welcomeFrame(name);
   const closeTimeoutMs = Math.max(1000, cfg.shutdownGraceMs);
   const limits = {

@@ -10,6 +10,7 @@
  * consumer) and everything after is discarded. The gateway never drops a frame silently while
  * the connection stays open: no seq gap is ever visible to a client.
  */
+import { Coalescer } from '@tickmesh/bus';
 import { nowMicros } from '@tickmesh/contracts';
 import type { Frame } from './frame';
 import { gatewayMetrics, type Transport } from './metrics';
@@ -25,17 +26,19 @@ export interface FrameSink {
 
 export class FlushScheduler {
   private readonly dirty = new Set<Outbound>();
-  private scheduled = false;
+  private readonly coalescer: Coalescer;
+
+  /** `minIntervalMs`: under load, flush at most once per interval (0 = every event-loop turn) */
+  constructor(minIntervalMs = 0) {
+    this.coalescer = new Coalescer(this.run, minIntervalMs);
+  }
 
   schedule(o: Outbound): void {
     this.dirty.add(o);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.run);
+    this.coalescer.request();
   }
 
-  private readonly run = (): void => {
-    this.scheduled = false;
+  private run = (): void => {
     const batch = [...this.dirty];
     this.dirty.clear();
     for (const o of batch) o.flush();

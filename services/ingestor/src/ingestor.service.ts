@@ -44,8 +44,21 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     const adapter = createAdapter(venue);
     health.set('nats', false, 'connecting');
     health.set('venue', false, 'connecting');
-    this.bus = Bus.start({ url: cfg.natsUrl, name: `ingestor-${venue}`, codec: cfg.busCodec });
-    this.bus.onState((s) => health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`));
+    this.bus = Bus.start({
+      url: cfg.natsUrl,
+      name: `ingestor-${venue}`,
+      codec: cfg.busCodec,
+      publishIntervalMs: cfg.publishIntervalMs,
+    });
+    let wasDown = false;
+    this.bus.onState((s) => {
+      health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`);
+      if (s !== 'connected') wasDown = true;
+      else if (wasDown) {
+        wasDown = false;
+        this.republishBooks();
+      }
+    });
     const latency = ingestLatency.labels({ venue });
     const books = bookMsgs.labels({ venue });
     const trades = tradeMsgs.labels({ venue });
@@ -71,7 +84,12 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         status: (m: SyncStatus) => this.onStatus(m),
       },
     );
-    void this.feed.start().then(() => this.serveSnapshots());
+    void this.feed.start().then(() => {
+      const unknown = this.feed.unknownSymbols;
+      // reported, not fatal: the other symbols continue
+      health.set('symbols', true, unknown.length > 0 ? `unknown to ${venue}, not subscribed: ${unknown.join(',')}` : '');
+      this.serveSnapshots();
+    });
     const timer = setInterval(() => this.republishStatuses(), cfg.statusIntervalMs);
     timer.unref();
     this.statusTimer = timer;
@@ -109,6 +127,23 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     const feed = this.feed;
     const open = feed.connectedCount;
     health.set('venue', open > 0, open > 0 ? '' : 'no venue connection open');
+  }
+
+  /**
+   * After a NATS outage the deltas published meanwhile are gone, and a quiet symbol would not show
+   * the gap until its next delta: publish every live book again (same epoch, current seq), so
+   * consumers replace what they hold.
+   */
+  private republishBooks(): void {
+    const engine = this.feed.engine;
+    if (engine === undefined) return;
+    let n = 0;
+    for (const native of engine.natives) {
+      const snap = engine.snapshotOf(native);
+      if (snap !== undefined && this.bus.publish(this.subjectsOf(snap.symbol).book, snap)) n++;
+    }
+    this.republishStatuses();
+    this.log.info({ books: n }, 'NATS reconnected: republished live books');
   }
 
   private republishStatuses(): void {

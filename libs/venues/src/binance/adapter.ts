@@ -38,10 +38,9 @@ export function binanceAdapter(opts: BinanceOptions = {}): VenueAdapter<DepthUpd
       staleSocketMs: 30_000,
       maxConnectionAgeMs: 23 * 3600_000,
     },
-    instrumentsRequest: (natives) => ({
-      path: `/api/v3/exchangeInfo?symbols=${encodeURIComponent(JSON.stringify(natives))}`,
-      weight: 20,
-    }),
+    // The whole list: with `symbols=[...]` one unknown symbol fails the request (-1121), and an
+    // unknown symbol must be reported while the others continue.
+    instrumentsRequest: () => ({ path: '/api/v3/exchangeInfo', weight: 20 }),
     parseInstruments,
     connectionUrl: (wsBase, natives) =>
       `${wsBase.replace(/\/$/, '')}/stream?streams=${natives.flatMap(streamsFor).join('/')}&timeUnit=MICROSECOND`,
