@@ -40,10 +40,13 @@ const colors = [36, 33, 35, 32, 34, 31, 90];
 
 function start(name, cmd, args, extraEnv = {}) {
   const color = colors[children.length % colors.length];
+  // Own process group: Ctrl-C reaches only this runner, which stops the services first (they
+  // drain to NATS and Redis) and the servers last.
   const child = spawn(cmd, args, {
     cwd: repoRoot,
     env: { ...env, ...extraEnv, TICKMESH_SERVICE: name },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const prefix = `\x1b[${color}m${name.padEnd(13)}\x1b[0m│ `;
   const pipe = (stream) => {
@@ -99,27 +102,31 @@ async function waitTcp(port, name) {
   throw new Error(`${name} not listening on ${port}`);
 }
 
+function stopChild({ child }) {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res();
+    const t = setTimeout(() => (child.kill('SIGKILL'), res()), 8000);
+    child.once('exit', () => (clearTimeout(t), res()));
+    child.kill('SIGTERM');
+  });
+}
+
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
   console.log('\n• stopping…');
-  // services first (they drain to NATS/Redis), servers last
-  const order = [...children].reverse();
-  for (const { child } of order) if (child.exitCode === null) child.kill('SIGTERM');
-  await Promise.all(
-    order.map(
-      ({ child }) =>
-        new Promise((res) => {
-          if (child.exitCode !== null || child.signalCode !== null) return res();
-          const t = setTimeout(() => (child.kill('SIGKILL'), res()), 8000);
-          child.once('exit', () => (clearTimeout(t), res()));
-        }),
-    ),
-  );
+  const servers = new Set(['nats-server', 'redis-server']);
+  // services first (they drain to NATS and Redis), in reverse start order; servers last
+  await Promise.all(children.filter((c) => !servers.has(c.name)).map(stopChild));
+  await Promise.all(children.filter((c) => servers.has(c.name)).map(stopChild));
   rmSync(dataDir, { recursive: true, force: true });
   console.log('• stopped');
   process.exit(code);
 }
+// never leave a detached child behind, whatever ends this runner
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 

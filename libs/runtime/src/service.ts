@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { createLogger, health, rootLogger } from '@tickmesh/observability';
 import { HealthController } from './health.controller';
+import { PinoNestLogger } from './nest-logger';
 
 export interface ServiceOptions {
   name: string;
@@ -37,7 +38,9 @@ export async function runService(opts: ServiceOptions): Promise<RunningService> 
   @Module({ imports: [HealthModule, opts.module] })
   class RootModule {}
 
-  const app = await NestFactory.create(RootModule, { logger: ['error', 'warn'], abortOnError: false });
+  const logger = new PinoNestLogger();
+  const app = await NestFactory.create(RootModule, { logger, abortOnError: false });
+  app.useLogger(logger);
   if (opts.controlNatsUrl !== undefined) {
     app.connectMicroservice<MicroserviceOptions>(
       {
