@@ -15,9 +15,9 @@ export const BookBuilderConfigSchema = Type.Object({
   /** a live book with no update for this long is published as stale */
   staleAfterMs: Type.Integer({ default: 60_000, minimum: 100 }),
   /** under load, publish changed tops of book at most once per this interval (0 = every turn) */
-  publishIntervalMs: Type.Integer({ default: 1, minimum: 0, maximum: 100 }),
+  publishIntervalMs: Type.Integer({ default: 0, minimum: 0, maximum: 100 }),
   /** minimum interval between Redis pipelines (latest value per book wins in between) */
-  redisFlushMs: Type.Integer({ default: 2, minimum: 0, maximum: 1000 }),
+  redisFlushMs: Type.Integer({ default: 10, minimum: 0, maximum: 1000 }),
   /** NATS request timeout for snapshots from the ingestor */
   snapshotTimeoutMs: Type.Integer({ default: 2000, minimum: 100 }),
 });

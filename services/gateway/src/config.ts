@@ -50,7 +50,7 @@ export const GatewayConfigSchema = Type.Object({
       'MAX_OUTBOUND_BYTES: queued + socket-buffered bytes per connection before a slow-consumer close',
   }),
   flushIntervalMs: Type.Integer({
-    default: 1,
+    default: 0,
     minimum: 0,
     maximum: 100,
     description:

@@ -13,7 +13,7 @@ export const IngestorConfigSchema = Type.Object({
   natsUrl: Type.String({ default: 'nats://127.0.0.1:4222' }),
   busCodec: Type.Union([Type.Literal('binary'), Type.Literal('json')], { default: 'binary' }),
   /** under load, hand publishes to NATS at most once per this interval (0 = every event-loop turn) */
-  publishIntervalMs: Type.Integer({ default: 1, minimum: 0, maximum: 100 }),
+  publishIntervalMs: Type.Integer({ default: 0, minimum: 0, maximum: 100 }),
   httpHost: Type.String({ default: '0.0.0.0' }),
   httpPort: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
   restWeightPerMinute: Type.Integer({ default: 6000, minimum: 1 }),
