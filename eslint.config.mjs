@@ -77,7 +77,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ioModules, message: 'venue code is pure: sockets/NATS/Redis/files live in libs/feed and services' }] },
+        {
+          patterns: [
+            {
+              group: ioModules,
+              message: 'venue code is pure: sockets/NATS/Redis/files live in libs/feed and services',
+            },
+          ],
+        },
       ],
     },
   },

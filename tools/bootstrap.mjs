@@ -16,7 +16,7 @@ export function which(cmd) {
   return undefined;
 }
 
-function run(cmd, args, opts = {}) {
+export function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: repoRoot, ...opts });
   if (r.status !== 0) {
     console.error(`\n✖ ${cmd} ${args.join(' ')} failed (exit ${r.status})`);

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const declared = new Set(Object.keys(pkg.dependencies ?? {}));
 const undeclared = new Set();
-const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2) : spec.split('/').slice(0, 1)).join('/');
+const packageName = (spec) =>
+  (spec.startsWith('@') ? spec.split('/').slice(0, 2) : spec.split('/').slice(0, 1)).join('/');
 const externalNpm = {
   name: 'external-npm',
   setup(b) {
@@ -34,10 +35,38 @@ await build({
 });
 // The image installs exactly the service's declared dependencies next to the bundle, so every
 // package the bundle imports must be declared there.
-const builtins = new Set(['fs', 'path', 'os', 'http', 'https', 'net', 'crypto', 'events', 'stream', 'url', 'util', 'zlib', 'child_process', 'worker_threads', 'perf_hooks', 'readline', 'assert', 'buffer', 'tls', 'dns', 'querystring', 'string_decoder', 'timers', 'diagnostics_channel', 'async_hooks']);
+const builtins = new Set([
+  'fs',
+  'path',
+  'os',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'events',
+  'stream',
+  'url',
+  'util',
+  'zlib',
+  'child_process',
+  'worker_threads',
+  'perf_hooks',
+  'readline',
+  'assert',
+  'buffer',
+  'tls',
+  'dns',
+  'querystring',
+  'string_decoder',
+  'timers',
+  'diagnostics_channel',
+  'async_hooks',
+]);
 const missing = [...undeclared].filter((n) => !builtins.has(n));
 if (missing.length > 0) {
-  console.error(`${pkg.name}: the bundle imports packages missing from its package.json dependencies: ${missing.join(', ')}`);
+  console.error(
+    `${pkg.name}: the bundle imports packages missing from its package.json dependencies: ${missing.join(', ')}`,
+  );
   process.exit(1);
 }
 console.log(`built ${pkg.name} -> dist/main.mjs`);

@@ -5,7 +5,7 @@
 // `npm test -- unit e2e` runs only the named phases (lint, typecheck, unit, e2e).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureNodeModules, ensureServers, nx, repoRoot } from './bootstrap.mjs';
+import { ensureNodeModules, ensureServers, nx, repoRoot, run } from './bootstrap.mjs';
 
 ensureNodeModules();
 if (!process.env.NATS_URL || !process.env.REDIS_URL) ensureServers();
@@ -42,7 +42,16 @@ function runTests(mode) {
 }
 
 let failed = false;
-if (want('lint')) nx(['run-many', '-t', 'lint', '--outputStyle=stream']);
+if (want('lint')) {
+  nx(['run-many', '-t', 'lint', '--outputStyle=stream']);
+  run(process.execPath, [
+    join(repoRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs'),
+    '--check',
+    '.',
+    '--log-level',
+    'warn',
+  ]);
+}
 if (want('typecheck')) nx(['run-many', '-t', 'typecheck', '--outputStyle=stream']);
 if (want('unit')) failed = (await runTests('all')) !== 0 || failed;
 if (want('e2e')) {

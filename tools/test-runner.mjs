@@ -49,5 +49,9 @@ else args.push('--test-timeout=60000');
 // One tsconfig for every file tsx loads, so decorators in a library imported from another project
 // compile the same way as in their own.
 const env = { ...process.env, TSX_TSCONFIG_PATH: join(repoRoot, 'tsconfig.base.json') };
-const r = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit', cwd: mode === 'all' ? repoRoot : root, env });
+const r = spawnSync(process.execPath, [...args, ...files], {
+  stdio: 'inherit',
+  cwd: mode === 'all' ? repoRoot : root,
+  env,
+});
 process.exit(r.status ?? 1);

@@ -63,7 +63,8 @@ test('WS and SSE clients see the ground truth; a gap resyncs one symbol and leav
     const truth = await groundTruth(stack.simUrl, native);
     await waitFor(() => matchesTruth(latest.get(sym), truth), {
       timeoutMs: 10_000,
-      message: () => `WS top of book for ${sym} = ground truth ${JSON.stringify([truth.bids[0], truth.asks[0]])}, got ${JSON.stringify(latest.get(sym))}`,
+      message: () =>
+        `WS top of book for ${sym} = ground truth ${JSON.stringify([truth.bids[0], truth.asks[0]])}, got ${JSON.stringify(latest.get(sym))}`,
     });
   }
   const btcTruth = await groundTruth(stack.simUrl, 'BTCUSDT');
@@ -73,21 +74,31 @@ test('WS and SSE clients see the ground truth; a gap resyncs one symbol and leav
   });
   const sseEvents = sse.events.filter((e) => e.event === 'snapshot' || e.event === 'update');
   assert.equal(sseEvents[0]?.event, 'snapshot', 'SSE starts with a snapshot');
-  assert.ok(sseEvents.every((e) => e.id !== undefined), 'every SSE data event has an id');
+  assert.ok(
+    sseEvents.every((e) => e.id !== undefined),
+    'every SSE data event has an id',
+  );
 
   // 2. inject a gap on BTC only; it must resync with a new epoch, the others must stay live
   const epochBefore = latest.get('BTC-USDT')!.epoch;
   const othersBefore = new Map(SYMBOLS.slice(1).map(([, s]) => [s, statuses.get(s)!.length]));
   await simPost(stack.simUrl, { venue: 'binance', symbol: 'BTCUSDT', kind: 'gap', count: 1 });
   await simPost(stack.simUrl, { venue: 'binance', kind: 'resume' });
-  await waitFor(() => statuses.get('BTC-USDT')!.some((s) => s.state === 'resyncing' && /gap/.test(s.reason)), {
-    timeoutMs: 10_000,
-    message: 'BTC-USDT reports resyncing because of the gap',
-  });
-  await waitFor(() => latest.get('BTC-USDT')?.state === 'live' && latest.get('BTC-USDT')!.epoch > epochBefore, {
-    timeoutMs: 10_000,
-    message: () => `BTC-USDT live again with a new epoch (was ${epochBefore}): ${JSON.stringify(latest.get('BTC-USDT'))}`,
-  });
+  await waitFor(
+    () => statuses.get('BTC-USDT')!.some((s) => s.state === 'resyncing' && /gap/.test(s.reason)),
+    {
+      timeoutMs: 10_000,
+      message: 'BTC-USDT reports resyncing because of the gap',
+    },
+  );
+  await waitFor(
+    () => latest.get('BTC-USDT')?.state === 'live' && latest.get('BTC-USDT')!.epoch > epochBefore,
+    {
+      timeoutMs: 10_000,
+      message: () =>
+        `BTC-USDT live again with a new epoch (was ${epochBefore}): ${JSON.stringify(latest.get('BTC-USDT'))}`,
+    },
+  );
   for (const [sym, from] of othersBefore) {
     const seen = statuses.get(sym)!.slice(from);
     assert.ok(
@@ -102,7 +113,8 @@ test('WS and SSE clients see the ground truth; a gap resyncs one symbol and leav
   const after = await groundTruth(stack.simUrl, 'BTCUSDT');
   await waitFor(() => matchesTruth(latest.get('BTC-USDT'), after), {
     timeoutMs: 10_000,
-    message: () => `BTC-USDT exact after resync; truth ${JSON.stringify([after.bids[0], after.asks[0]])}, got ${JSON.stringify(latest.get('BTC-USDT'))}`,
+    message: () =>
+      `BTC-USDT exact after resync; truth ${JSON.stringify([after.bids[0], after.asks[0]])}, got ${JSON.stringify(latest.get('BTC-USDT'))}`,
   });
   failed = false;
 });

@@ -30,7 +30,11 @@ async function redisTob(redis: Redis, symbol: string) {
 test('NATS and Redis dying mid-stream: services stay up, say why, and recover exact books', async (t) => {
   const stack = await startStack({ simRate: 20 });
   let failed = true;
-  const redis = new Redis(stack.h.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => 200 });
+  const redis = new Redis(stack.h.redis.url, {
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    retryStrategy: () => 200,
+  });
   redis.on('error', () => undefined);
   t.after(async () => {
     redis.disconnect();
@@ -84,9 +88,19 @@ test('NATS and Redis dying mid-stream: services stay up, say why, and recover ex
   await waitFor(
     async () => {
       const tob = (last = await redisTob(redis, 'BTC-USDT'));
-      return tob?.state === 'live' && tob.bidPx === truth.bids[0]?.[0] && tob.bidSz === truth.bids[0]?.[1] && tob.askPx === truth.asks[0]?.[0] && tob.askSz === truth.asks[0]?.[1];
+      return (
+        tob?.state === 'live' &&
+        tob.bidPx === truth.bids[0]?.[0] &&
+        tob.bidSz === truth.bids[0]?.[1] &&
+        tob.askPx === truth.asks[0]?.[0] &&
+        tob.askSz === truth.asks[0]?.[1]
+      );
     },
-    { timeoutMs: 20_000, message: () => `Redis top of book exact after NATS outage: ${JSON.stringify(last)} vs ${JSON.stringify([truth.bids[0], truth.asks[0]])}` },
+    {
+      timeoutMs: 20_000,
+      message: () =>
+        `Redis top of book exact after NATS outage: ${JSON.stringify(last)} vs ${JSON.stringify([truth.bids[0], truth.asks[0]])}`,
+    },
   );
   failed = false;
 });

@@ -36,18 +36,35 @@ export async function startStack(opts: StackOptions = {}): Promise<E2eStack> {
   const h = await harness({ nats: true, redis: true });
   const services: Record<string, ServiceHandle> = {};
   try {
-    const [sim, gw, ing, bb, gwHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [sim, gw, ing, bb, gwHttp] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const symbols = opts.symbols ?? ['BTCUSDT:BTC:USDT', 'ETHUSDT:ETH:USDT', 'SOLUSDT:SOL:USDT'];
     const node = process.execPath;
     // e.g. TICKMESH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile every service
     const nodeArgs = (process.env['TICKMESH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     const svc = (name: string): string => join(repoRoot, 'services', name, 'dist', 'main.mjs');
-    const common = { NATS_URL: h.nats.url, REDIS_URL: h.redis.url, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', ...opts.extraEnv };
+    const common = {
+      NATS_URL: h.nats.url,
+      REDIS_URL: h.redis.url,
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...opts.extraEnv,
+    };
     services['venue-sim'] = await h.spawn({
       name: 'venue-sim',
       command: node,
       args: [...nodeArgs, svc('venue-sim')],
-      env: { SIM_HOST: '127.0.0.1', SIM_PORT: String(sim), SIM_SYMBOLS: symbols.join(','), SIM_RATE: String(opts.simRate ?? 20) },
+      env: {
+        SIM_HOST: '127.0.0.1',
+        SIM_PORT: String(sim),
+        SIM_SYMBOLS: symbols.join(','),
+        SIM_RATE: String(opts.simRate ?? 20),
+      },
       readyUrl: `http://127.0.0.1:${sim}/sim/health`,
     });
     const natives = (opts.ingestorSymbols ?? symbols.map((s) => s.split(':')[0])).join(',');

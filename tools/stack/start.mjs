@@ -125,7 +125,8 @@ async function stopAll(code) {
 }
 // never leave a detached child behind, whatever ends this runner
 process.on('exit', () => {
-  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const { child } of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
@@ -134,11 +135,30 @@ try {
   const natsUrl = env.NATS_URL ?? `nats://127.0.0.1:${ports.nats}`;
   const redisUrl = env.REDIS_URL ?? `redis://127.0.0.1:${ports.redis}`;
   if (!env.NATS_URL) {
-    start('nats-server', which('nats-server'), ['-a', '127.0.0.1', '-p', String(ports.nats), '-js', '-sd', join(dataDir, 'js')]);
+    start('nats-server', which('nats-server'), [
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(ports.nats),
+      '-js',
+      '-sd',
+      join(dataDir, 'js'),
+    ]);
     await waitTcp(ports.nats, 'nats-server');
   }
   if (!env.REDIS_URL) {
-    start('redis-server', which('redis-server'), ['--bind', '127.0.0.1', '--port', String(ports.redis), '--save', '', '--appendonly', 'no', '--dir', dataDir]);
+    start('redis-server', which('redis-server'), [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(ports.redis),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dataDir,
+    ]);
     await waitTcp(ports.redis, 'redis-server');
   }
   const node = process.execPath;
@@ -152,9 +172,18 @@ try {
       SIM_SYMBOLS: env.SIM_SYMBOLS ?? 'BTCUSDT:BTC:USDT,ETHUSDT:ETH:USDT,SOLUSDT:SOL:USDT',
     });
     await waitHttp(`http://127.0.0.1:${ports.sim}/sim/health`, 'venue-sim');
-    venueEnv = { VENUE_WS_URL: `ws://127.0.0.1:${ports.sim}`, VENUE_REST_URL: `http://127.0.0.1:${ports.sim}` };
+    venueEnv = {
+      VENUE_WS_URL: `ws://127.0.0.1:${ports.sim}`,
+      VENUE_REST_URL: `http://127.0.0.1:${ports.sim}`,
+    };
   }
-  start('ingestor', node, [svc('ingestor')], { ...common, ...venueEnv, VENUE: 'binance', SYMBOLS: symbols, HTTP_PORT: String(ports.ingestor) });
+  start('ingestor', node, [svc('ingestor')], {
+    ...common,
+    ...venueEnv,
+    VENUE: 'binance',
+    SYMBOLS: symbols,
+    HTTP_PORT: String(ports.ingestor),
+  });
   start('book-builder', node, [svc('book-builder')], { ...common, HTTP_PORT: String(ports.bookBuilder) });
   start('gateway', node, [svc('gateway')], {
     ...common,

@@ -31,10 +31,13 @@ test('publishes and receives decoded messages through a real nats-server, in ord
   let probes = 0;
   sub.subscribe('md.v1.book.binance.*', (m) => ((m as BookDelta).seq === 0 ? probes++ : got.push(m)));
   // the subscription is live once a probe (seq 0) round-trips
-  await waitFor(() => {
-    pub.publish('md.v1.book.binance.BTC-USDT', delta(0));
-    return probes > 0;
-  }, { timeoutMs: 5000, message: 'subscription live' });
+  await waitFor(
+    () => {
+      pub.publish('md.v1.book.binance.BTC-USDT', delta(0));
+      return probes > 0;
+    },
+    { timeoutMs: 5000, message: 'subscription live' },
+  );
   for (let i = 1; i <= 500; i++) pub.publish('md.v1.book.binance.BTC-USDT', delta(i));
   // a JSON-encoded publisher is understood by the same subscriber
   const jsonPub = await Bus.connect({ url: nats.url, name: 'json-pub', codec: 'json' });
@@ -59,10 +62,13 @@ test('undecodable payloads are counted and skipped; the subscription keeps worki
   const before = errors.labels().value;
   const got: WireMessage[] = [];
   bus.subscribe('md.v1.book.>', (m) => got.push(m));
-  await waitFor(() => {
-    bus.publish('md.v1.book.binance.BTC-USDT', delta(1));
-    return got.length > 0;
-  }, { timeoutMs: 5000 });
+  await waitFor(
+    () => {
+      bus.publish('md.v1.book.binance.BTC-USDT', delta(1));
+      return got.length > 0;
+    },
+    { timeoutMs: 5000 },
+  );
   bus.publishRaw('md.v1.book.binance.BTC-USDT', Buffer.from('garbage'));
   bus.publishRaw('md.v1.book.binance.BTC-USDT', Uint8Array.from([0xb7, 2, 1, 9]));
   bus.publish('md.v1.book.binance.BTC-USDT', delta(99));
@@ -84,10 +90,13 @@ test('starts while NATS is down, drops (and counts) publishes, then connects and
   bus.subscribe('md.v1.book.>', (m) => got.push(m)); // registered before the connection exists
   await nats.restart();
   await bus.ready(10_000);
-  await waitFor(() => {
-    bus.publish('md.v1.book.binance.BTC-USDT', delta(2));
-    return got.length > 0;
-  }, { timeoutMs: 5000, message: 'subscription made before connect delivers' });
+  await waitFor(
+    () => {
+      bus.publish('md.v1.book.binance.BTC-USDT', delta(2));
+      return got.length > 0;
+    },
+    { timeoutMs: 5000, message: 'subscription made before connect delivers' },
+  );
 
   const states: string[] = [];
   bus.onState((s) => states.push(s));
@@ -96,9 +105,12 @@ test('starts while NATS is down, drops (and counts) publishes, then connects and
   await nats.restart();
   await waitFor(() => bus.state === 'connected', { timeoutMs: 10_000, message: 'reconnects' });
   got.length = 0;
-  await waitFor(() => {
-    bus.publish('md.v1.book.binance.BTC-USDT', delta(3));
-    return got.length > 0;
-  }, { timeoutMs: 5000, message: 'subscription restored after reconnect' });
+  await waitFor(
+    () => {
+      bus.publish('md.v1.book.binance.BTC-USDT', delta(3));
+      return got.length > 0;
+    },
+    { timeoutMs: 5000, message: 'subscription restored after reconnect' },
+  );
   assert.deepEqual(states.slice(0, 2), ['reconnecting', 'connected']);
 });

@@ -9,7 +9,13 @@
  * (a book consumer detects the loss through `prevSeq` and resyncs), subscriptions are registered
  * on (re)connect, and `state` / `onState` report the connection for readiness.
  */
-import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  connect,
+  headers as natsHeaders,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
 import { codecByName, decode, CodecError, type Codec, type WireMessage } from '@tickmesh/contracts';
 import { createLogger, metrics, RateLimitedLog, type Logger } from '@tickmesh/observability';
 import { Coalescer } from './coalescer';
@@ -39,10 +45,19 @@ export interface BusSubscription {
 }
 
 const published = metrics.counter('tickmesh_bus_published_total', 'messages published on NATS');
-const publishedBytes = metrics.counter('tickmesh_bus_published_bytes_total', 'payload bytes published on NATS');
-const dropped = metrics.counter('tickmesh_bus_publish_dropped_total', 'messages dropped while NATS was unavailable');
+const publishedBytes = metrics.counter(
+  'tickmesh_bus_published_bytes_total',
+  'payload bytes published on NATS',
+);
+const dropped = metrics.counter(
+  'tickmesh_bus_publish_dropped_total',
+  'messages dropped while NATS was unavailable',
+);
 const received = metrics.counter('tickmesh_bus_received_total', 'messages received from NATS');
-const decodeErrors = metrics.counter('tickmesh_bus_decode_errors_total', 'NATS payloads that failed to decode');
+const decodeErrors = metrics.counter(
+  'tickmesh_bus_decode_errors_total',
+  'NATS payloads that failed to decode',
+);
 const connGauge = metrics.gauge('tickmesh_nats_connected', '1 when the NATS connection is up');
 
 interface SubEntry {
@@ -158,7 +173,11 @@ export class Bus {
           bytes += data.length;
         } catch (err) {
           dropped.inc();
-          this.warn.warn('publish', { err: (err as Error).message, subject: this.outSubjects[i] }, 'publish failed');
+          this.warn.warn(
+            'publish',
+            { err: (err as Error).message, subject: this.outSubjects[i] },
+            'publish failed',
+          );
         }
       }
       published.inc(n);
@@ -180,7 +199,14 @@ export class Bus {
     handler: (data: Uint8Array, subject: string, reply: string | undefined) => void,
     opts: { queue?: string } = {},
   ): BusSubscription {
-    return this.addSub({ subject, queue: opts.queue, handler: () => undefined, raw: true, rawHandler: handler, closed: false });
+    return this.addSub({
+      subject,
+      queue: opts.queue,
+      handler: () => undefined,
+      raw: true,
+      rawHandler: handler,
+      closed: false,
+    });
   }
 
   /** Request/reply for low-rate control paths (snapshots). Rejects when NATS is unavailable. */
@@ -250,13 +276,21 @@ export class Bus {
         } catch (err2) {
           decodeErrors.inc();
           const reason = err2 instanceof CodecError ? err2.message : String(err2);
-          this.warn.warn(`decode:${m.subject}`, { subject: m.subject, reason }, 'dropping undecodable message');
+          this.warn.warn(
+            `decode:${m.subject}`,
+            { subject: m.subject, reason },
+            'dropping undecodable message',
+          );
           return;
         }
         try {
           e.handler(msg, m.subject, m.headers);
         } catch (err3) {
-          this.warn.warn(`handler:${e.subject}`, { err: (err3 as Error).stack, subject: m.subject }, 'handler threw');
+          this.warn.warn(
+            `handler:${e.subject}`,
+            { err: (err3 as Error).stack, subject: m.subject },
+            'handler threw',
+          );
         }
       },
     });

@@ -29,7 +29,13 @@ import {
 } from './messages';
 
 export const BINARY_MAGIC = 0xb7;
-const TYPE_IDS: Record<WireType, number> = { 'book.snapshot': 1, 'book.delta': 2, trade: 3, status: 4, tob: 5 };
+const TYPE_IDS: Record<WireType, number> = {
+  'book.snapshot': 1,
+  'book.delta': 2,
+  trade: 3,
+  status: 4,
+  tob: 5,
+};
 const SIDES = ['unknown', 'buy', 'sell'] as const;
 
 export class CodecError extends Error {
@@ -129,7 +135,8 @@ function encodeBook(m: BookSnapshot | BookDelta): Uint8Array {
 }
 
 function encodeTrade(m: Trade): Uint8Array {
-  const size = 3 + 5 + m.venue.length + m.symbol.length + m.id.length + m.price.length + m.size.length + 1 + 16;
+  const size =
+    3 + 5 + m.venue.length + m.symbol.length + m.id.length + m.price.length + m.size.length + 1 + 16;
   const w = new Writer(size);
   header(w, 'trade');
   w.str8(m.venue);
@@ -161,7 +168,16 @@ function encodeStatus(m: SyncStatus): Uint8Array {
 
 function encodeTob(m: TopOfBook): Uint8Array {
   const size =
-    3 + 6 + m.venue.length + m.symbol.length + m.bidPx.length + m.bidSz.length + m.askPx.length + m.askSz.length + 1 + 40;
+    3 +
+    6 +
+    m.venue.length +
+    m.symbol.length +
+    m.bidPx.length +
+    m.bidSz.length +
+    m.askPx.length +
+    m.askSz.length +
+    1 +
+    40;
   const w = new Writer(size);
   header(w, 'tob');
   w.str8(m.venue);
@@ -289,7 +305,17 @@ function decodeBinary(buf: Uint8Array): WireMessage {
       if (typeId === 1) {
         const venueTs = r.f64();
         const recvTs = r.f64();
-        msg = { type: 'book.snapshot', venue, symbol, epoch, seq, venueTs, recvTs, bids: r.levels(), asks: r.levels() };
+        msg = {
+          type: 'book.snapshot',
+          venue,
+          symbol,
+          epoch,
+          seq,
+          venueTs,
+          recvTs,
+          bids: r.levels(),
+          asks: r.levels(),
+        };
       } else {
         const prevSeq = r.f64();
         const venueTs = r.f64();
@@ -377,7 +403,9 @@ export function validateWire(value: unknown): WireMessage {
   if (checker === undefined) throw new CodecError(`unknown message type ${JSON.stringify(type)}`);
   if (!checker.Check(value)) {
     const first = checker.Errors(value).First();
-    throw new CodecError(`invalid ${type} message: ${first ? `${first.path} ${first.message}` : 'schema mismatch'}`);
+    throw new CodecError(
+      `invalid ${type} message: ${first ? `${first.path} ${first.message}` : 'schema mismatch'}`,
+    );
   }
   return value as WireMessage;
 }
@@ -385,7 +413,9 @@ export function validateWire(value: unknown): WireMessage {
 function decodeJson(buf: Uint8Array): WireMessage {
   let value: unknown;
   try {
-    value = JSON.parse(hasBuffer ? Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString() : utf8d.decode(buf));
+    value = JSON.parse(
+      hasBuffer ? Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString() : utf8d.decode(buf),
+    );
   } catch (err) {
     throw new CodecError(`invalid JSON: ${(err as Error).message}`);
   }

@@ -32,7 +32,8 @@ export function parseChannel(s: string): Channel | undefined {
   const parts = s.split('.');
   if (parts.length !== 3) return undefined;
   const [kind, venue, symbol] = parts as [string, string, string];
-  if (!CHANNEL_KINDS.includes(kind as ChannelKind) || !isVenueId(venue) || !isSymbol(symbol)) return undefined;
+  if (!CHANNEL_KINDS.includes(kind as ChannelKind) || !isVenueId(venue) || !isSymbol(symbol))
+    return undefined;
   return { kind: kind as ChannelKind, venue, symbol };
 }
 

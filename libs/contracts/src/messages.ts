@@ -17,7 +17,11 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const SCHEMA_VERSION = 1;
 
-const Decimal = Type.String({ pattern: '^\\d+(\\.\\d+)?$', maxLength: 64, description: 'exact decimal text' });
+const Decimal = Type.String({
+  pattern: '^\\d+(\\.\\d+)?$',
+  maxLength: 64,
+  description: 'exact decimal text',
+});
 const Venue = Type.String({ pattern: '^[a-z0-9]{1,32}$' });
 const Symbol = Type.String({ pattern: '^[A-Z0-9]{1,20}(-[A-Z0-9]{1,20}){1,3}$' });
 const Micros = Type.Number({ minimum: 0, description: 'µs since the Unix epoch' });
@@ -56,7 +60,10 @@ export const BookDeltaSchema = Type.Object(
     bids: Type.Array(LevelSchema),
     asks: Type.Array(LevelSchema),
   },
-  { $id: 'tickmesh.book.delta.v1', description: 'Absolute level sizes after one venue update; size 0 removes.' },
+  {
+    $id: 'tickmesh.book.delta.v1',
+    description: 'Absolute level sizes after one venue update; size 0 removes.',
+  },
 );
 export type BookDelta = Static<typeof BookDeltaSchema>;
 

@@ -21,8 +21,15 @@ test('tokens that would break NATS subjects are rejected', () => {
 });
 
 test('gateway channels parse only known kinds with valid venue and symbol', () => {
-  assert.deepEqual(parseChannel('tob.binance.BTC-USDT'), { kind: 'tob', venue: 'binance', symbol: 'BTC-USDT' });
-  assert.equal(formatChannel({ kind: 'status', venue: 'okx', symbol: 'ETH-USDT-PERP' }), 'status.okx.ETH-USDT-PERP');
+  assert.deepEqual(parseChannel('tob.binance.BTC-USDT'), {
+    kind: 'tob',
+    venue: 'binance',
+    symbol: 'BTC-USDT',
+  });
+  assert.equal(
+    formatChannel({ kind: 'status', venue: 'okx', symbol: 'ETH-USDT-PERP' }),
+    'status.okx.ETH-USDT-PERP',
+  );
   for (const bad of ['tob.binance', 'foo.binance.BTC-USDT', 'tob.BINANCE.BTC-USDT', 'tob.binance.btc', '']) {
     assert.equal(parseChannel(bad), undefined, bad);
   }

@@ -20,7 +20,11 @@ test('sends the subscribe frames, delivers frames, and reconnects after the serv
   const frames: string[] = [];
   const conn = new VenueConnection(
     { venue: 'test', name: 't', url, subscribeFrames: ['{"op":"subscribe"}'], staleSocketMs: 60_000 },
-    { onOpen: () => events.push('open'), onFrame: (f) => frames.push(f), onClose: (r) => events.push(`close ${r}`) },
+    {
+      onOpen: () => events.push('open'),
+      onFrame: (f) => frames.push(f),
+      onClose: (r) => events.push(`close ${r}`),
+    },
   );
   t.after(() => {
     conn.stop();
@@ -32,7 +36,10 @@ test('sends the subscribe frames, delivers frames, and reconnects after the serv
   sockets[0]!.send('{"hello":1}');
   await waitFor(() => frames.length === 1, { timeoutMs: 5000 });
   sockets[0]!.close(1001, 'going away');
-  await waitFor(() => sockets.length === 2 && received.length === 2, { timeoutMs: 10_000, message: 'reconnected' });
+  await waitFor(() => sockets.length === 2 && received.length === 2, {
+    timeoutMs: 10_000,
+    message: 'reconnected',
+  });
   assert.deepEqual(events.slice(0, 3), ['open', 'close closed 1001 going away', 'open']);
 });
 
@@ -57,7 +64,14 @@ test('sends the venue text ping on its interval', async (t) => {
   const got: string[] = [];
   wss.on('connection', (s) => s.on('message', (m) => got.push(String(m))));
   const conn = new VenueConnection(
-    { venue: 'test', name: 't', url, subscribeFrames: [], staleSocketMs: 60_000, clientPing: { intervalMs: 50, payload: 'ping' } },
+    {
+      venue: 'test',
+      name: 't',
+      url,
+      subscribeFrames: [],
+      staleSocketMs: 60_000,
+      clientPing: { intervalMs: 50, payload: 'ping' },
+    },
     { onOpen: () => undefined, onFrame: () => undefined, onClose: () => undefined },
   );
   t.after(() => {

@@ -100,7 +100,11 @@ export class VenueConnection {
       this.lastFrameAt = Date.now();
       this.backoff.reset();
       // binaryType is 'nodebuffer' (the ws default): `data` is already a Buffer, never copy it
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const buf = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
       this.frameCounter.inc();
       this.byteCounter.inc(buf.length);
       if (isBinary) return;
@@ -122,12 +126,15 @@ export class VenueConnection {
 
   private armTimers(ws: WebSocket): void {
     const stale = this.opts.staleSocketMs;
-    this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastFrameAt > stale) {
-        this.log.warn({ staleSocketMs: stale }, 'no frame within the stale window; reconnecting');
-        ws.terminate();
-      }
-    }, Math.max(100, Math.floor(stale / 4)));
+    this.watchdog = setInterval(
+      () => {
+        if (Date.now() - this.lastFrameAt > stale) {
+          this.log.warn({ staleSocketMs: stale }, 'no frame within the stale window; reconnecting');
+          ws.terminate();
+        }
+      },
+      Math.max(100, Math.floor(stale / 4)),
+    );
     const ping = this.opts.clientPing;
     if (ping !== undefined) {
       this.pinger = setInterval(() => {
@@ -146,7 +153,10 @@ export class VenueConnection {
   private scheduleReconnect(reason: string): void {
     const delay = this.backoff.next();
     reconnects.labels({ venue: this.opts.venue }).inc();
-    this.log.warn({ reason, delayMs: delay, attempt: this.backoff.attempts }, 'venue connection lost; reconnecting');
+    this.log.warn(
+      { reason, delayMs: delay, attempt: this.backoff.attempts },
+      'venue connection lost; reconnecting',
+    );
     this.reconnectTimer = setTimeout(() => {
       if (!this.stopped) this.open();
     }, delay);

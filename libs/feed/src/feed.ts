@@ -4,7 +4,14 @@
  * stream limit, feeds frames into the pure VenueEngine, fetches REST snapshots when the engine asks
  * (weight budget, Retry-After), and hands normalized messages to the sink.
  */
-import { nowMicros, type BookDelta, type BookSnapshot, type Instrument, type SyncStatus, type Trade } from '@tickmesh/contracts';
+import {
+  nowMicros,
+  type BookDelta,
+  type BookSnapshot,
+  type Instrument,
+  type SyncStatus,
+  type Trade,
+} from '@tickmesh/contracts';
 import { VenueEngine, type VenueAdapter, type VenueParseError } from '@tickmesh/venues';
 import { createLogger, metrics, RateLimitedLog } from '@tickmesh/observability';
 import { Backoff } from './backoff';
@@ -27,7 +34,10 @@ export interface FeedOptions {
   staleSocketMs?: number;
 }
 
-const malformedFrames = metrics.counter('tickmesh_feed_malformed_frames_total', 'venue frames that failed to parse');
+const malformedFrames = metrics.counter(
+  'tickmesh_feed_malformed_frames_total',
+  'venue frames that failed to parse',
+);
 const snapshotsFetched = metrics.counter('tickmesh_feed_snapshots_total', 'REST snapshots fetched');
 const snapshotErrors = metrics.counter('tickmesh_feed_snapshot_errors_total', 'REST snapshot failures');
 
@@ -69,7 +79,10 @@ export class VenueFeed {
       else selected.push(inst);
     }
     if (this.unknownSymbols.length > 0) {
-      this.log.error({ symbols: this.unknownSymbols }, 'unknown symbols: not subscribed (check the symbol universe)');
+      this.log.error(
+        { symbols: this.unknownSymbols },
+        'unknown symbols: not subscribed (check the symbol universe)',
+      );
     }
     const adapter = this.opts.adapter;
     this.engine = new VenueEngine(adapter, selected, {
@@ -79,7 +92,11 @@ export class VenueFeed {
       needSnapshot: (native) => void this.fetchSnapshot(native),
       malformed: (err: VenueParseError) => {
         malformedFrames.labels({ venue: adapter.id }).inc();
-        this.warn.warn('malformed', { reason: err.message, frame: err.frame?.slice(0, 200) }, 'malformed venue frame');
+        this.warn.warn(
+          'malformed',
+          { reason: err.message, frame: err.frame?.slice(0, 200) },
+          'malformed venue frame',
+        );
       },
       venueShutdown: (message) => {
         this.log.warn({ message }, 'venue announced shutdown; reconnecting');
@@ -89,7 +106,10 @@ export class VenueFeed {
     });
     for (const s of this.engine.allStatuses()) this.sink.status(s);
 
-    const perConn = Math.max(1, Math.floor(adapter.defaults.maxStreamsPerConnection / adapter.defaults.streamsPerSymbol));
+    const perConn = Math.max(
+      1,
+      Math.floor(adapter.defaults.maxStreamsPerConnection / adapter.defaults.streamsPerSymbol),
+    );
     const natives = selected.map((i) => i.native);
     for (let i = 0; i < natives.length; i += perConn) {
       const shard = natives.slice(i, i + perConn);
@@ -136,7 +156,10 @@ export class VenueFeed {
       } catch (err) {
         const floor = err instanceof RestError ? (err.retryAfterMs ?? 0) : 0;
         const delay = backoff.next(floor);
-        this.log.error({ err: (err as Error).message, delayMs: delay }, 'instrument metadata failed; retrying');
+        this.log.error(
+          { err: (err as Error).message, delayMs: delay },
+          'instrument metadata failed; retrying',
+        );
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -160,7 +183,11 @@ export class VenueFeed {
       snapshotErrors.labels({ venue: this.venue }).inc();
       const floor = err instanceof RestError ? (err.retryAfterMs ?? 0) : 0;
       const delay = backoff.next(floor);
-      this.warn.warn(`snap:${native}`, { native, err: (err as Error).message, delayMs: delay }, 'snapshot failed; retrying');
+      this.warn.warn(
+        `snap:${native}`,
+        { native, err: (err as Error).message, delayMs: delay },
+        'snapshot failed; retrying',
+      );
       engine.onSnapshotFailed(native, (err as Error).message);
       setTimeout(() => {
         if (!this.stopped) void this.retrySnapshot(native);

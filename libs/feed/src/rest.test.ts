@@ -45,7 +45,9 @@ test('the weight budget refuses requests beyond it instead of storming the venue
 });
 
 test('HTTP errors carry the status and body; network errors are RestErrors', async (t) => {
-  const { url, server } = await serve((_req, res) => res.writeHead(400).end('{"code":-1121,"msg":"Invalid symbol."}'));
+  const { url, server } = await serve((_req, res) =>
+    res.writeHead(400).end('{"code":-1121,"msg":"Invalid symbol."}'),
+  );
   const rest = new RestClient({ baseUrl: url, weightPerMinute: 6000 });
   await assert.rejects(rest.get('/x', 1), /HTTP 400.*Invalid symbol/);
   await new Promise<void>((r) => server.close(() => r()));

@@ -58,13 +58,17 @@ export class RestClient {
       this.blockedUntil = Date.now() + after;
       throw new RestError(`GET ${path}: HTTP ${res.status}; backing off ${after} ms`, res.status, after);
     }
-    if (!res.ok) throw new RestError(`GET ${path}: HTTP ${res.status} ${body.slice(0, 200)}`, res.status, undefined);
+    if (!res.ok)
+      throw new RestError(`GET ${path}: HTTP ${res.status} ${body.slice(0, 200)}`, res.status, undefined);
     return body;
   }
 
   private refill(now: number): void {
     const elapsed = now - this.refilledAt;
     this.refilledAt = now;
-    this.tokens = Math.min(this.opts.weightPerMinute, this.tokens + (elapsed / 60_000) * this.opts.weightPerMinute);
+    this.tokens = Math.min(
+      this.opts.weightPerMinute,
+      this.tokens + (elapsed / 60_000) * this.opts.weightPerMinute,
+    );
   }
 }

@@ -26,7 +26,8 @@ export class HealthState {
     const components = Object.fromEntries(this.components);
     let ready = !this.shuttingDown;
     for (const c of this.components.values()) ready &&= c.ready;
-    if (this.shuttingDown) components['process'] = { ready: false, reason: 'shutting down', since: Date.now() };
+    if (this.shuttingDown)
+      components['process'] = { ready: false, reason: 'shutting down', since: Date.now() };
     return { ready, components };
   }
 }

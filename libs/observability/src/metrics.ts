@@ -66,7 +66,9 @@ export class Gauge extends Metric {
 }
 
 /** Default latency buckets in seconds, sub-millisecond resolution. */
-export const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1];
+export const LATENCY_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1,
+];
 
 export class HistogramChild {
   readonly counts: number[];

@@ -17,7 +17,11 @@ test('variables are the SCREAMING_SNAKE form of the property names', () => {
 });
 
 test('defaults apply and strings are converted to the schema types', () => {
-  assert.deepEqual(loadConfig(Schema, {}), { natsUrl: 'nats://127.0.0.1:4222', httpPort: 8081, busCodec: 'binary' });
+  assert.deepEqual(loadConfig(Schema, {}), {
+    natsUrl: 'nats://127.0.0.1:4222',
+    httpPort: 8081,
+    busCodec: 'binary',
+  });
   assert.deepEqual(loadConfig(Schema, { HTTP_PORT: '9000', BUS_CODEC: 'json', STALE_SOCKET_MS: '500' }), {
     natsUrl: 'nats://127.0.0.1:4222',
     httpPort: 9000,
@@ -27,11 +31,14 @@ test('defaults apply and strings are converted to the schema types', () => {
 });
 
 test('a bad value fails with one message naming the variable', () => {
-  assert.throws(() => loadConfig(Schema, { HTTP_PORT: 'eighty' }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /HTTP_PORT/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(Schema, { HTTP_PORT: 'eighty' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /HTTP_PORT/);
+      return true;
+    },
+  );
   assert.throws(() => loadConfig(Schema, { BUS_CODEC: 'xml' }), /BUS_CODEC/);
   assert.throws(() => loadConfig(Schema, { STALE_SOCKET_MS: '5' }), /STALE_SOCKET_MS/);
 });

@@ -8,8 +8,13 @@ import { createLogger, type Logger } from '@tickmesh/observability';
 export class PinoNestLogger implements LoggerService {
   private readonly pino: Logger = createLogger('nest');
 
-  private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace', message: unknown, rest: unknown[]): void {
-    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 1] : undefined;
+  private write(
+    level: 'info' | 'warn' | 'error' | 'debug' | 'trace',
+    message: unknown,
+    rest: unknown[],
+  ): void {
+    const context =
+      rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 1] : undefined;
     const err = message instanceof Error ? message : undefined;
     this.pino[level]({ context, ...(err ? { err: err.message } : {}) }, err ? err.message : String(message));
   }

@@ -56,7 +56,9 @@ export async function runService(opts: ServiceOptions): Promise<RunningService> 
       { inheritAppConfig: true },
     );
     // Control RPC is low-rate and optional: a missing NATS must not block the service's start.
-    void app.startAllMicroservices().catch((err: unknown) => log.error({ err: String(err) }, 'control transport failed'));
+    void app
+      .startAllMicroservices()
+      .catch((err: unknown) => log.error({ err: String(err) }, 'control transport failed'));
   }
   app.enableShutdownHooks();
   await app.listen(opts.httpPort, opts.httpHost);

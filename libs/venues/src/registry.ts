@@ -17,6 +17,7 @@ export function venueIds(): string[] {
 
 export function createAdapter(id: string): VenueAdapter {
   const f = registry[id];
-  if (f === undefined) throw new Error(`unknown venue ${JSON.stringify(id)} (known: ${venueIds().join(', ')})`);
+  if (f === undefined)
+    throw new Error(`unknown venue ${JSON.stringify(id)} (known: ${venueIds().join(', ')})`);
   return f();
 }

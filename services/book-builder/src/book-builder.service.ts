@@ -21,9 +21,15 @@ import { BOOK_BUILDER_CONFIG, type BookBuilderConfig } from './config';
 import { TobRedisWriter } from './redis-writer';
 
 const applied = metrics.counter('tickmesh_bookbuilder_updates_total', 'book messages applied');
-const resyncs = metrics.counter('tickmesh_bookbuilder_resyncs_total', 'continuity breaks that required a snapshot');
+const resyncs = metrics.counter(
+  'tickmesh_bookbuilder_resyncs_total',
+  'continuity breaks that required a snapshot',
+);
 const crossed = metrics.counter('tickmesh_bookbuilder_crossed_total', 'crossed books seen');
-const tobPublished = metrics.counter('tickmesh_bookbuilder_tob_published_total', 'top-of-book messages published');
+const tobPublished = metrics.counter(
+  'tickmesh_bookbuilder_tob_published_total',
+  'top-of-book messages published',
+);
 const applyLatency = metrics.histogram(
   'tickmesh_bookbuilder_venue_to_apply_seconds',
   'venue event time to book apply',
@@ -48,7 +54,12 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
     const cfg = this.cfg;
     health.set('nats', false, 'connecting');
     // tops of book are batched here (latest per book), so the bus flushes every turn
-    this.bus = Bus.start({ url: cfg.natsUrl, name: 'book-builder', codec: cfg.busCodec, publishIntervalMs: 0 });
+    this.bus = Bus.start({
+      url: cfg.natsUrl,
+      name: 'book-builder',
+      codec: cfg.busCodec,
+      publishIntervalMs: 0,
+    });
     this.tobFlush = new Coalescer(() => this.flushTob(), cfg.publishIntervalMs);
     let wasDown = false;
     this.bus.onState((s) => {
@@ -66,15 +77,19 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
       this.bus.subscribe(subjectWildcard('status', v), (m) => this.onStatus(m));
     }
     const staleUs = cfg.staleAfterMs * 1000;
-    this.freshnessTimer = setInterval(() => {
-      const now = nowMicros();
-      for (const b of this.books.values()) if (b.checkFresh(now, staleUs)) this.markDirty(b);
-    }, Math.min(1000, cfg.staleAfterMs / 2));
+    this.freshnessTimer = setInterval(
+      () => {
+        const now = nowMicros();
+        for (const b of this.books.values()) if (b.checkFresh(now, staleUs)) this.markDirty(b);
+      },
+      Math.min(1000, cfg.staleAfterMs / 2),
+    );
     this.freshnessTimer.unref();
     metrics.onCollect(() => {
       const counts: Record<string, number> = {};
       for (const b of this.books.values()) counts[b.state] = (counts[b.state] ?? 0) + 1;
-      for (const s of ['live', 'stale', 'resyncing', 'snapshotting', 'connecting', 'error']) booksGauge.set(counts[s] ?? 0, { state: s });
+      for (const s of ['live', 'stale', 'resyncing', 'snapshotting', 'connecting', 'error'])
+        booksGauge.set(counts[s] ?? 0, { state: s });
     });
   }
 
@@ -115,7 +130,11 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
     try {
       r = m.type === 'book.snapshot' ? b.applySnapshot(m, now) : b.applyDelta(m as BookDelta, now);
     } catch (err) {
-      this.warn.warn(`bad:${m.venue}:${m.symbol}`, { err: (err as Error).message }, 'invalid book message; resyncing');
+      this.warn.warn(
+        `bad:${m.venue}:${m.symbol}`,
+        { err: (err as Error).message },
+        'invalid book message; resyncing',
+      );
       b.continuous = false;
       this.requestSnapshot(b);
       this.markDirty(b);
@@ -161,7 +180,11 @@ export class BookBuilderService implements OnModuleInit, OnApplicationShutdown {
         try {
           msg = decode(data);
         } catch {
-          this.warn.warn(`snap:${b.venue}:${b.symbol}`, { reply: Buffer.from(data).toString().slice(0, 200) }, 'no snapshot');
+          this.warn.warn(
+            `snap:${b.venue}:${b.symbol}`,
+            { reply: Buffer.from(data).toString().slice(0, 200) },
+            'no snapshot',
+          );
         }
         if (msg?.type === 'book.snapshot') this.onBook(msg as BookSnapshot);
         else this.retrySnapshot(b);

@@ -17,7 +17,13 @@ const snap = (epoch: number, seq: number): BookSnapshot => ({
   ],
   asks: [['101.00', '1.5']],
 });
-const delta = (epoch: number, prevSeq: number, seq: number, bids: [string, string][] = [], asks: [string, string][] = []): BookDelta => ({
+const delta = (
+  epoch: number,
+  prevSeq: number,
+  seq: number,
+  bids: [string, string][] = [],
+  asks: [string, string][] = [],
+): BookDelta => ({
   type: 'book.delta',
   venue: 'binance',
   symbol: 'BTC-USDT',
@@ -43,7 +49,10 @@ test('a delta before any snapshot asks for one and is replayed on top of it', ()
 test('a continuity break makes the book resyncing until a snapshot restores it', () => {
   const b = new BookState('binance', 'BTC-USDT', 100);
   b.applySnapshot(snap(1, 10), 0);
-  assert.deepEqual(b.applyDelta(delta(1, 10, 11, [], [['101.00', '0']]), 0), { kind: 'applied', tobChanged: true });
+  assert.deepEqual(b.applyDelta(delta(1, 10, 11, [], [['101.00', '0']]), 0), {
+    kind: 'applied',
+    tobChanged: true,
+  });
   const r = b.applyDelta(delta(1, 12, 13), 0);
   assert.equal(r.kind, 'need-snapshot');
   assert.equal(b.state, 'resyncing');
@@ -66,7 +75,11 @@ test('state mirrors the ingestor and goes stale without updates', () => {
   b.applySnapshot(snap(1, 10), 0);
   assert.deepEqual(b.onFeedState('resyncing', 1), { changed: true, needSnapshot: false });
   assert.equal(b.state, 'resyncing');
-  assert.deepEqual(b.onFeedState('live', 2), { changed: false, needSnapshot: true }, 'new epoch needs its snapshot');
+  assert.deepEqual(
+    b.onFeedState('live', 2),
+    { changed: false, needSnapshot: true },
+    'new epoch needs its snapshot',
+  );
   assert.equal(b.state, 'resyncing', 'still not live without the new epoch snapshot');
   b.applySnapshot(snap(2, 20), 1000);
   assert.equal(b.checkFresh(1000 + 5_000_000, 10_000_000), false);

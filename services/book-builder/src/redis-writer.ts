@@ -11,7 +11,10 @@ import { tobRedisKey, tobToRedisFields, nowMicros, type TopOfBook } from '@tickm
 import { Coalescer } from '@tickmesh/bus';
 import { createLogger, health, metrics, RateLimitedLog } from '@tickmesh/observability';
 
-const writes = metrics.counter('tickmesh_bookbuilder_redis_writes_total', 'top-of-book hashes written to Redis');
+const writes = metrics.counter(
+  'tickmesh_bookbuilder_redis_writes_total',
+  'top-of-book hashes written to Redis',
+);
 const batches = metrics.counter('tickmesh_bookbuilder_redis_batches_total', 'Redis pipelines sent');
 const errors = metrics.counter('tickmesh_bookbuilder_redis_errors_total', 'failed Redis pipelines');
 const redisUp = metrics.gauge('tickmesh_redis_connected', '1 when the Redis connection is ready');
@@ -41,7 +44,9 @@ export class TobRedisWriter {
       this.log.info('Redis ready');
       this.schedule();
     });
-    this.redis.on('error', (err: Error) => this.warn.warn('redis-error', { err: err.message }, 'Redis error'));
+    this.redis.on('error', (err: Error) =>
+      this.warn.warn('redis-error', { err: err.message }, 'Redis error'),
+    );
     this.redis.on('close', () => {
       if (this.closed) return;
       health.set('redis', false, 'Redis connection closed');
@@ -84,7 +89,11 @@ export class TobRedisWriter {
       batches.inc();
     } catch (err) {
       errors.inc();
-      this.warn.warn('flush', { err: (err as Error).message, keys: batch.size }, 'Redis write failed; will retry');
+      this.warn.warn(
+        'flush',
+        { err: (err as Error).message, keys: batch.size },
+        'Redis write failed; will retry',
+      );
       // keep the newest value per key: entries written meanwhile win over the failed batch
       for (const [k, v] of batch) if (!this.dirty.has(k)) this.dirty.set(k, v);
       this.inFlight = false;

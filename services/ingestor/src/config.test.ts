@@ -11,7 +11,12 @@ test('defaults follow Binance spot on a local NATS', () => {
 });
 
 test('overrides are read from the environment and validated', () => {
-  const c = ingestorConfig({ SYMBOLS: 'BTCUSDT', VENUE_WS_URL: 'ws://127.0.0.1:9100', HTTP_PORT: '0', BUS_CODEC: 'json' });
+  const c = ingestorConfig({
+    SYMBOLS: 'BTCUSDT',
+    VENUE_WS_URL: 'ws://127.0.0.1:9100',
+    HTTP_PORT: '0',
+    BUS_CODEC: 'json',
+  });
   assert.equal(c.symbols, 'BTCUSDT');
   assert.equal(c.venueWsUrl, 'ws://127.0.0.1:9100');
   assert.equal(c.httpPort, 0);

@@ -8,8 +8,12 @@ export const IngestorConfigSchema = Type.Object({
     default: 'BTCUSDT,ETHUSDT,SOLUSDT',
     description: "SYMBOLS: the venue's native symbols, comma-separated",
   }),
-  venueWsUrl: Type.Optional(Type.String({ description: "VENUE_WS_URL: override the venue's WebSocket base URL" })),
-  venueRestUrl: Type.Optional(Type.String({ description: "VENUE_REST_URL: override the venue's REST base URL" })),
+  venueWsUrl: Type.Optional(
+    Type.String({ description: "VENUE_WS_URL: override the venue's WebSocket base URL" }),
+  ),
+  venueRestUrl: Type.Optional(
+    Type.String({ description: "VENUE_REST_URL: override the venue's REST base URL" }),
+  ),
   natsUrl: Type.String({ default: 'nats://127.0.0.1:4222' }),
   busCodec: Type.Union([Type.Literal('binary'), Type.Literal('json')], { default: 'binary' }),
   /** under load, hand publishes to NATS at most once per this interval (0 = every event-loop turn) */
@@ -18,7 +22,11 @@ export const IngestorConfigSchema = Type.Object({
   httpPort: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
   restWeightPerMinute: Type.Integer({ default: 6000, minimum: 1 }),
   staleSocketMs: Type.Optional(Type.Integer({ minimum: 100 })),
-  statusIntervalMs: Type.Integer({ default: 5000, minimum: 100, description: 'republish every status this often' }),
+  statusIntervalMs: Type.Integer({
+    default: 5000,
+    minimum: 100,
+    description: 'republish every status this often',
+  }),
 });
 export type IngestorConfig = Static<typeof IngestorConfigSchema>;
 

@@ -18,9 +18,15 @@ import { createLogger, health, LATENCY_BUCKETS, metrics } from '@tickmesh/observ
 import { createAdapter } from '@tickmesh/venues';
 import { INGESTOR_CONFIG, type IngestorConfig } from './config';
 
-const bookMsgs = metrics.counter('tickmesh_ingestor_book_messages_total', 'normalized book messages published');
+const bookMsgs = metrics.counter(
+  'tickmesh_ingestor_book_messages_total',
+  'normalized book messages published',
+);
 const tradeMsgs = metrics.counter('tickmesh_ingestor_trades_total', 'normalized trades published');
-const resyncs = metrics.counter('tickmesh_ingestor_resyncs_total', 'symbol resyncs (gap, crossed book, checksum)');
+const resyncs = metrics.counter(
+  'tickmesh_ingestor_resyncs_total',
+  'symbol resyncs (gap, crossed book, checksum)',
+);
 const symbolState = metrics.gauge('tickmesh_ingestor_symbol_live', '1 when the symbol book is live');
 const ingestLatency = metrics.histogram(
   'tickmesh_ingestor_venue_to_publish_seconds',
@@ -65,7 +71,10 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     this.feed = new VenueFeed(
       {
         adapter,
-        symbols: cfg.symbols.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+        symbols: cfg.symbols
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
         ...(cfg.venueWsUrl ? { wsUrl: cfg.venueWsUrl } : {}),
         ...(cfg.venueRestUrl ? { restUrl: cfg.venueRestUrl } : {}),
         weightPerMinute: cfg.restWeightPerMinute,
@@ -87,7 +96,11 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     void this.feed.start().then(() => {
       const unknown = this.feed.unknownSymbols;
       // reported, not fatal: the other symbols continue
-      health.set('symbols', true, unknown.length > 0 ? `unknown to ${venue}, not subscribed: ${unknown.join(',')}` : '');
+      health.set(
+        'symbols',
+        true,
+        unknown.length > 0 ? `unknown to ${venue}, not subscribed: ${unknown.join(',')}` : '',
+      );
       this.serveSnapshots();
     });
     const timer = setInterval(() => this.republishStatuses(), cfg.statusIntervalMs);
@@ -167,7 +180,11 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
             reply,
             snap !== undefined
               ? encodeBinary(snap)
-              : Buffer.from(JSON.stringify({ error: `${inst.symbol} is ${engine.statusOf(native)?.state ?? 'unknown'}` })),
+              : Buffer.from(
+                  JSON.stringify({
+                    error: `${inst.symbol} is ${engine.statusOf(native)?.state ?? 'unknown'}`,
+                  }),
+                ),
           );
         },
         { queue: `snapshot-${venue}` },

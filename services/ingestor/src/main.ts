@@ -29,6 +29,9 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const log = createLogger('main');
-  log.fatal({ err: err instanceof ConfigError ? err.message : (err as Error).stack }, 'ingestor failed to start');
+  log.fatal(
+    { err: err instanceof ConfigError ? err.message : (err as Error).stack },
+    'ingestor failed to start',
+  );
   process.exit(1);
 });

@@ -7,11 +7,7 @@ import { Redis } from 'ioredis';
 import { Bus } from '@tickmesh/bus';
 import { nowMicros, subjectFor, tobRedisKey, tobToRedisFields, type TopOfBook } from '@tickmesh/contracts';
 import { startNats, startRedis, type NatsServerHandle, type RedisServerHandle } from '@tickmesh/test-harness';
-import {
-  startGateway,
-  type GatewayConfig,
-  type RunningGateway,
-} from '@tickmesh/gateway';
+import { startGateway, type GatewayConfig, type RunningGateway } from '@tickmesh/gateway';
 
 process.env['LOG_LEVEL'] ??= 'warn';
 

@@ -46,7 +46,8 @@ export function parseFrame(text: string): FrameEvent<DepthUpdate>[] {
   if (!isRecord(data)) throw new VenueParseError('stream data is not an object', text.slice(0, 200));
   switch (data['e']) {
     case 'depthUpdate': {
-      if (!checkDepthUpdate.Check(data)) throw new VenueParseError('malformed depthUpdate', text.slice(0, 200));
+      if (!checkDepthUpdate.Check(data))
+        throw new VenueParseError('malformed depthUpdate', text.slice(0, 200));
       if (data.u < data.U) throw new VenueParseError(`depthUpdate with u < U`, text.slice(0, 200));
       checkLevels(data.b, text);
       checkLevels(data.a, text);
@@ -54,13 +55,20 @@ export function parseFrame(text: string): FrameEvent<DepthUpdate>[] {
     }
     case 'trade': {
       if (!checkTradeEvent.Check(data)) throw new VenueParseError('malformed trade', text.slice(0, 200));
-      if (!isDecimalText(data.p) || !isDecimalText(data.q)) throw new VenueParseError('non-decimal trade', text);
+      if (!isDecimalText(data.p) || !isDecimalText(data.q))
+        throw new VenueParseError('non-decimal trade', text);
       return [
         {
           kind: 'trade',
           native: data.s,
           // m = "is the buyer the market maker?": true means the taker sold
-          trade: { id: String(data.t), price: data.p, size: data.q, side: data.m ? 'sell' : 'buy', venueTs: data.T },
+          trade: {
+            id: String(data.t),
+            price: data.p,
+            size: data.q,
+            side: data.m ? 'sell' : 'buy',
+            venueTs: data.T,
+          },
         },
       ];
     }
@@ -74,13 +82,15 @@ export function parseFrame(text: string): FrameEvent<DepthUpdate>[] {
     return [{ kind: 'ack', id: typeof id === 'number' || typeof id === 'string' ? id : null }];
   }
   const err = isRecord(msg['error']) ? msg['error'] : 'code' in msg && 'msg' in msg ? msg : undefined;
-  if (err !== undefined) return [{ kind: 'error', message: `binance error ${String(err['code'])}: ${String(err['msg'])}` }];
+  if (err !== undefined)
+    return [{ kind: 'error', message: `binance error ${String(err['code'])}: ${String(err['msg'])}` }];
   return [{ kind: 'ignored', reason: `unhandled event ${String(data['e'])}` }];
 }
 
 export function parseSnapshot(body: string): DepthSnapshot {
   const msg = parseJson(body);
-  if (!checkDepthSnapshot.Check(msg)) throw new VenueParseError('malformed depth snapshot', body.slice(0, 200));
+  if (!checkDepthSnapshot.Check(msg))
+    throw new VenueParseError('malformed depth snapshot', body.slice(0, 200));
   checkLevels(msg.bids, body);
   checkLevels(msg.asks, body);
   return msg;

@@ -43,7 +43,11 @@ for (const sc of fixtures.scenarios) {
   test(`documented procedure: ${sc.name}`, () => {
     const sync = new BinanceBookSync();
     const first = sync.onUpdate(sc.bufferedEvents[0]!);
-    assert.deepEqual(first, { kind: 'buffered', needSnapshot: true }, 'first buffered event asks for a snapshot');
+    assert.deepEqual(
+      first,
+      { kind: 'buffered', needSnapshot: true },
+      'first buffered event asks for a snapshot',
+    );
     for (const ev of sc.bufferedEvents.slice(1)) assert.equal(sync.onUpdate(ev).kind, 'buffered');
 
     let rejected = 0;
@@ -104,7 +108,14 @@ test('a snapshot that arrives before any straddling event waits for one on the s
   assert.equal(sync.seq, 12);
   assert.deepEqual(sync.book.bestBid(), ['1.5', '2']);
   const next = sync.onUpdate({ e: 'depthUpdate', E: 3, s: 'X', U: 13, u: 13, b: [], a: [['2.0', '0']] });
-  assert.deepEqual(next, { kind: 'applied', seq: 13, prevSeq: 12, venueTs: 3, bids: [], asks: [['2.0', '0']] });
+  assert.deepEqual(next, {
+    kind: 'applied',
+    seq: 13,
+    prevSeq: 12,
+    venueTs: 3,
+    bids: [],
+    asks: [['2.0', '0']],
+  });
 });
 
 test('official doc samples parse with exact decimal text', () => {
@@ -112,7 +123,9 @@ test('official doc samples parse with exact decimal text', () => {
     readFileSync(new URL('../../test/fixtures/binance/format-samples.json', import.meta.url), 'utf8'),
   ) as { samples: { name: string; message: unknown }[] };
   const get = (name: string): string => JSON.stringify(samples.samples.find((s) => s.name === name)!.message);
-  const depth = parseFrame(JSON.stringify({ stream: 'bnbbtc@depth', data: JSON.parse(get('diff depth event')) }));
+  const depth = parseFrame(
+    JSON.stringify({ stream: 'bnbbtc@depth', data: JSON.parse(get('diff depth event')) }),
+  );
   assert.equal(depth[0]?.kind, 'book');
   if (depth[0]?.kind === 'book') assert.deepEqual(depth[0].update.b, [['0.0024', '10']]);
   const snap = parseSnapshot(get('REST GET /api/v3/depth response'));

@@ -34,8 +34,17 @@ function harness() {
   return { engine, out };
 }
 
-const depth = (s: string, U: number, u: number, b: [string, string][] = [], a: [string, string][] = []): string =>
-  JSON.stringify({ stream: `${s.toLowerCase()}@depth@100ms`, data: { e: 'depthUpdate', E: 1000 + u, s, U, u, b, a } });
+const depth = (
+  s: string,
+  U: number,
+  u: number,
+  b: [string, string][] = [],
+  a: [string, string][] = [],
+): string =>
+  JSON.stringify({
+    stream: `${s.toLowerCase()}@depth@100ms`,
+    data: { e: 'depthUpdate', E: 1000 + u, s, U, u, b, a },
+  });
 const snapshot = (lastUpdateId: number): string =>
   JSON.stringify({ lastUpdateId, bids: [['100.00', '1']], asks: [['101.00', '1']] });
 
@@ -121,6 +130,16 @@ test('trades are normalized with the taker side and exact text', () => {
     9,
   );
   assert.deepEqual(out.trades, [
-    { type: 'trade', venue: 'binance', symbol: 'BTC-USDT', id: '77', price: '100.10', size: '0.500', side: 'buy', venueTs: 4, recvTs: 9 },
+    {
+      type: 'trade',
+      venue: 'binance',
+      symbol: 'BTC-USDT',
+      id: '77',
+      price: '100.10',
+      size: '0.500',
+      side: 'buy',
+      venueTs: 4,
+      recvTs: 9,
+    },
   ]);
 });

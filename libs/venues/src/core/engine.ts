@@ -73,7 +73,11 @@ export class VenueEngine<U, S> {
       if (e === undefined) continue;
       e.sync.reset();
       e.snapshotInFlight = false;
-      this.setState(e, e.state === 'live' || e.state === 'resyncing' ? 'resyncing' : 'snapshotting', 'awaiting snapshot');
+      this.setState(
+        e,
+        e.state === 'live' || e.state === 'resyncing' ? 'resyncing' : 'snapshotting',
+        'awaiting snapshot',
+      );
     }
   }
 
@@ -106,7 +110,9 @@ export class VenueEngine<U, S> {
       events = this.adapter.parseFrame(text, recvTs);
     } catch (err) {
       this.sink.malformed(
-        err instanceof VenueParseError ? err : new VenueParseError(String((err as Error).message ?? err), text),
+        err instanceof VenueParseError
+          ? err
+          : new VenueParseError(String((err as Error).message ?? err), text),
       );
       return;
     }
@@ -126,7 +132,13 @@ export class VenueEngine<U, S> {
         const e = this.symbols.get(ev.native);
         if (e === undefined) return;
         const { instrument } = e;
-        this.sink.trade({ type: 'trade', venue: instrument.venue, symbol: instrument.symbol, ...ev.trade, recvTs });
+        this.sink.trade({
+          type: 'trade',
+          venue: instrument.venue,
+          symbol: instrument.symbol,
+          ...ev.trade,
+          recvTs,
+        });
         return;
       }
       case 'error':
@@ -151,7 +163,9 @@ export class VenueEngine<U, S> {
     try {
       snapshot = this.adapter.parseSnapshot(body);
     } catch (err) {
-      this.sink.malformed(err instanceof VenueParseError ? err : new VenueParseError(String(err), body.slice(0, 200)));
+      this.sink.malformed(
+        err instanceof VenueParseError ? err : new VenueParseError(String(err), body.slice(0, 200)),
+      );
       this.requestSnapshot(e);
       return;
     }
