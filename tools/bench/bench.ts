@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- [--rate N] [--symbols N] [--clients N] [--duration S] [--warmup S] [--repeat N]
- *                   [--find-max] [--out DIR] [--no-build]`
+ * `npm run bench -- [--pipeline tickmesh|naive|both] [--rate N[,N…]] [--symbols N] [--clients N]
+ *                   [--duration S] [--warmup S] [--repeat N] [--find-max] [--out DIR] [--no-build]`
  *
- * Starts the whole pipeline as separate processes (nats-server, redis-server, venue-sim, ingestor,
- * book-builder, gateway), connects SDK clients to every symbol's top of book, and measures frame →
- * client latency, throughput, and CPU per venue message of every process. See README.md.
+ * Starts the whole pipeline as separate processes (nats-server, redis-server, venue-sim, then
+ * ingestor, book-builder, gateway — or the naive baseline's naive-ingestor, naive-gateway), connects
+ * SDK clients to every symbol's top of book, and measures frame → client latency, throughput, and
+ * CPU per venue message of every process. See README.md.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,14 @@ import {
   type BenchReport,
   type PointResult,
 } from './report';
-import { benchSymbols, closeAllStacks, repoRoot, startBenchStack, type BenchStack } from './stack';
+import {
+  benchSymbols,
+  closeAllStacks,
+  repoRoot,
+  startBenchStack,
+  type BenchStack,
+  type Pipeline,
+} from './stack';
 import { medianOf, round } from './stats';
 
 const LIVE_TIMEOUT_MS = 60_000;
@@ -73,16 +81,17 @@ function build(): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** One rate: a fresh stack, clients, warm-up, `repeat` windows, teardown. */
-async function runPoint(opts: BenchOptions, rate: number): Promise<PointResult> {
+/** One rate on one pipeline: a fresh stack, clients, warm-up, `repeat` windows, teardown. */
+async function runPoint(opts: BenchOptions, rate: number, pipeline: Pipeline): Promise<PointResult> {
   const symbols = benchSymbols(opts.symbols);
   const ratePerSymbol = rate / opts.symbols;
   log(
-    `rate ${rate} msg/s (${round(ratePerSymbol, 3)}/s × ${opts.symbols} symbols), ${opts.clients} clients: starting the stack…`,
+    `${pipeline}: rate ${rate} msg/s (${round(ratePerSymbol, 3)}/s × ${opts.symbols} symbols), ${opts.clients} clients: starting the stack…`,
   );
   let stack: BenchStack;
   try {
     stack = await startBenchStack({
+      pipeline,
       symbols,
       ratePerSymbol,
       levelsPerUpdate: opts.levels,
@@ -120,7 +129,7 @@ async function runPoint(opts: BenchOptions, rate: number): Promise<PointResult> 
       });
       windows.push(w);
       log(
-        `window ${i + 1}/${opts.repeat}: sent ${round(w.rates.simDepth, 0)}/s, p50 ${round(w.latencyMs.p50)} ms, ` +
+        `${pipeline} window ${i + 1}/${opts.repeat}: sent ${round(w.rates.simDepth, 0)}/s, p50 ${round(w.latencyMs.p50)} ms, ` +
           `p99 ${round(w.latencyMs.p99)} ms, ${w.samples} samples, pipeline ${round(w.pipelineCpuUsPerMsg, 1)} µs/msg`,
       );
     }
@@ -128,7 +137,7 @@ async function runPoint(opts: BenchOptions, rate: number): Promise<PointResult> 
     if (err instanceof StackStartError || stopping) throw err;
     // Did not get live, or a window failed: the point is recorded as not sustained.
     failure = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    log(`rate ${rate}: ${failure}`);
+    log(`${pipeline} rate ${rate}: ${failure}`);
   } finally {
     pool?.close();
     pools = pools.filter((p) => p !== pool);
@@ -139,7 +148,7 @@ async function runPoint(opts: BenchOptions, rate: number): Promise<PointResult> 
     ...(failure !== undefined ? [failure] : []),
     ...(median === undefined ? (failure === undefined ? ['no window'] : []) : judge(median, opts.maxP99Ms)),
   ];
-  return { rate, ratePerSymbol, windows, median, sustained: reasons.length === 0, reasons };
+  return { pipeline, rate, ratePerSymbol, windows, median, sustained: reasons.length === 0, reasons };
 }
 
 async function main(): Promise<number> {
@@ -164,20 +173,37 @@ async function main(): Promise<number> {
   let exitCode = 0;
   try {
     if (opts.build) build();
+    const pipelines: Pipeline[] = opts.pipeline === 'both' ? ['tickmesh', 'naive'] : [opts.pipeline];
     if (opts.findMax) {
-      report.maxSustainedRate = null;
+      // Both pipelines climb the same steps, interleaved (rate by rate), each until its first failure.
+      const best: Partial<Record<Pipeline, number | null>> = {};
+      for (const pl of pipelines) best[pl] = null;
+      report.maxSustained = best;
+      let active = [...pipelines];
       for (const rate of opts.steps) {
-        if (stopping) break;
-        const point = await runPoint(opts, rate);
-        report.points.push(point);
-        if (!point.sustained) break;
-        report.maxSustainedRate = rate;
+        for (const pl of active) {
+          if (stopping) break;
+          const point = await runPoint(opts, rate, pl);
+          report.points.push(point);
+          if (point.sustained) best[pl] = rate;
+          else active = active.filter((x) => x !== pl);
+        }
+        if (stopping || active.length === 0) break;
       }
+      if (pipelines.length === 1) report.maxSustainedRate = best[pipelines[0]!] ?? null;
     } else {
-      report.points.push(await runPoint(opts, opts.rate));
+      for (const rate of opts.rates) {
+        for (const pl of pipelines) {
+          if (stopping) break;
+          report.points.push(await runPoint(opts, rate, pl));
+        }
+      }
     }
-    // Never live at the only (or first) rate: the stack did not start usefully.
-    if (report.points[0]?.median === undefined && !stopping) exitCode = 1;
+    // Never live at the (first) rate of some pipeline: that stack did not start usefully.
+    const firstFailed = pipelines.some(
+      (pl) => report.points.find((pt) => pt.pipeline === pl)?.median === undefined,
+    );
+    if (firstFailed && !stopping) exitCode = 1;
   } catch (err) {
     if (stopping) return 130;
     log(`FAILED: ${err instanceof Error ? err.message : String(err)}`);

@@ -3,10 +3,13 @@
  * updates per second across all symbols; the simulator is given rate ÷ symbols per symbol.
  */
 import { parseArgs } from 'node:util';
+import { PIPELINES, type Pipeline } from './stack';
 
 export interface BenchOptions {
-  /** total venue depth updates/s (all symbols together) */
-  rate: number;
+  /** which pipeline(s) to run: `both` runs every rate on tickmesh, then on naive (fresh stack each) */
+  pipeline: Pipeline | 'both';
+  /** total venue depth updates/s (all symbols together), one point per rate, in the order given */
+  rates: number[];
   symbols: number;
   clients: number;
   /** measurement window, seconds */
@@ -34,7 +37,10 @@ export const DEFAULT_STEPS = [
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --rate N         total venue depth updates/s across all symbols (default 2000)
+  --pipeline P     tickmesh | naive | both (default tickmesh); naive is the baseline in
+                   tools/bench/naive/, both runs each rate on both and adds a comparison
+  --rate N[,N…]    total venue depth updates/s across all symbols (default 2000); a list runs
+                   one point per rate
   --symbols N      simulated symbols (default 10)
   --clients N      WebSocket SDK clients, each subscribed to every symbol's tob (default 10)
   --duration S     measurement window, seconds (default 20)
@@ -56,6 +62,7 @@ export function parseCli(argv: readonly string[]): BenchOptions | 'help' {
     strict: true,
     allowPositionals: false,
     options: {
+      pipeline: { type: 'string', default: 'tickmesh' },
       rate: { type: 'string', default: '2000' },
       symbols: { type: 'string', default: '10' },
       clients: { type: 'string', default: '10' },
@@ -73,8 +80,15 @@ export function parseCli(argv: readonly string[]): BenchOptions | 'help' {
     },
   });
   if (values.help) return 'help';
+  const pipeline = values.pipeline;
+  if (pipeline !== 'both' && !(PIPELINES as readonly string[]).includes(pipeline))
+    throw new Error(`--pipeline: expected ${PIPELINES.join(', ')} or both, got "${pipeline}"`);
   const opts: BenchOptions = {
-    rate: num('rate', values.rate, 0.001),
+    pipeline: pipeline as Pipeline | 'both',
+    rates: values.rate
+      .split(',')
+      .filter((s) => s.trim() !== '')
+      .map((s) => num('rate', s, 0.001)),
     symbols: int('symbols', values.symbols, 1, 1000),
     clients: int('clients', values.clients, 1, 10_000),
     duration: num('duration', values.duration, 1),
@@ -92,6 +106,7 @@ export function parseCli(argv: readonly string[]): BenchOptions | 'help' {
     out: values.out,
     build: !values['no-build'],
   };
+  if (opts.rates.length === 0) throw new Error('--rate: give at least one rate');
   if (opts.findMax && opts.steps.length === 0) throw new Error('--steps: give at least one rate');
   return opts;
 }

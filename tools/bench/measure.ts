@@ -4,7 +4,7 @@
  */
 import type { PidStats } from '@tickmesh/test-harness';
 import type { LatencyRecorder } from './clients';
-import { PROCESS_NAMES, type BenchStack } from './stack';
+import type { BenchStack, MetricSource } from './stack';
 import { fetchText, metricSum, percentile, procStats } from './stats';
 
 export const BENCH_CLIENT = 'bench-client';
@@ -28,8 +28,10 @@ export interface WindowResult {
     simTrades: number;
     /** frames the ingestor received (depth + trades) */
     ingestFrames: number;
-    /** top-of-book messages the book-builder published */
+    /** top-of-book messages published towards the gateway (tickmesh: book-builder; naive: ingestor) */
     tobPublished: number;
+    /** naive only: published tops that changed bid/ask price or size (tickmesh publishes changes only) */
+    tobChanged?: number;
     /** messages the gateway wrote to its sockets */
     gatewaySent: number;
     /** data messages all clients together received */
@@ -52,8 +54,8 @@ export interface WindowResult {
   samples: number;
   processes: Record<string, ProcessCost>;
   /**
-   * CPU per venue message of the pipeline together, µs: nats-server, redis-server, ingestor,
-   * book-builder, gateway. The simulator (it stands in for the venue) and the bench client are not in it.
+   * CPU per venue message of the pipeline together, µs: every process but the simulator (it stands
+   * in for the venue) and the bench client (the users).
    */
   pipelineCpuUsPerMsg: number;
   reconnects: number;
@@ -69,6 +71,7 @@ interface Counters {
   simFrames: number;
   ingestFrames: number;
   tobPublished: number;
+  tobChanged: number | undefined;
   gatewaySent: number;
   procs: Record<string, PidStats | undefined>;
   self: NodeJS.CpuUsage;
@@ -83,13 +86,14 @@ interface SimStats {
 
 async function readCounters(stack: BenchStack): Promise<Counters> {
   const pids = stack.pids();
-  const [sim, ing, bb, gw, ...procs] = await Promise.all([
+  const sources = Object.values(stack.metrics);
+  const urls = [...new Set(sources.map((m) => m.url))];
+  const [sim, texts, procs] = await Promise.all([
     fetchText(`${stack.simUrl}/sim/stats`),
-    fetchText(`${stack.http.ingestor}/metrics`),
-    fetchText(`${stack.http.bookBuilder}/metrics`),
-    fetchText(`${stack.http.gateway}/metrics`),
-    ...PROCESS_NAMES.map((name) => procStats(pids[name])),
+    Promise.all(urls.map((u) => fetchText(u))),
+    Promise.all(stack.processes.map((name) => procStats(pids[name]))),
   ]);
+  const metric = (m: MetricSource): number => metricSum(texts[urls.indexOf(m.url)]!, m.metric);
   const symbols = Object.values((JSON.parse(sim) as SimStats).venues).flatMap((v) =>
     Object.values(v.symbols),
   );
@@ -99,10 +103,11 @@ async function readCounters(stack: BenchStack): Promise<Counters> {
     simDepth: sum((s) => s.depthSent),
     simTrades: sum((s) => s.tradesSent),
     simFrames: sum((s) => s.framesSent),
-    ingestFrames: metricSum(ing, 'tickmesh_feed_frames_total'),
-    tobPublished: metricSum(bb, 'tickmesh_bookbuilder_tob_published_total'),
-    gatewaySent: metricSum(gw, 'tickmesh_gateway_messages_sent_total'),
-    procs: Object.fromEntries(PROCESS_NAMES.map((name, i) => [name, procs[i]])),
+    ingestFrames: metric(stack.metrics.ingestFrames),
+    tobPublished: metric(stack.metrics.tobPublished),
+    tobChanged: stack.metrics.tobChanged === undefined ? undefined : metric(stack.metrics.tobChanged),
+    gatewaySent: metric(stack.metrics.gatewaySent),
+    procs: Object.fromEntries(stack.processes.map((name, i) => [name, procs[i]])),
     self: process.cpuUsage(),
   };
 }
@@ -132,7 +137,7 @@ export async function measureWindow(p: WindowParams): Promise<WindowResult> {
 
   const processes: Record<string, ProcessCost> = {};
   let pipelineCpuMs = 0;
-  for (const name of PROCESS_NAMES) {
+  for (const name of p.stack.processes) {
     const a = after.procs[name];
     const b = before.procs[name];
     if (a === undefined || b === undefined) continue;
@@ -159,6 +164,9 @@ export async function measureWindow(p: WindowParams): Promise<WindowResult> {
       simTrades: rate(d('simTrades')),
       ingestFrames: rate(d('ingestFrames')),
       tobPublished: rate(d('tobPublished')),
+      ...(after.tobChanged !== undefined && before.tobChanged !== undefined
+        ? { tobChanged: rate(after.tobChanged - before.tobChanged) }
+        : {}),
       gatewaySent: rate(d('gatewaySent')),
       clientMsgs: rate(p.recorder.messages),
       expectedClientMsgs: rate(expected),

@@ -1,7 +1,9 @@
 /**
  * The whole pipeline for a benchmark, each part its own process on free ports: nats-server and
- * redis-server from the test harness, then the built services (services/<name>/dist/main.mjs), as
- * test/e2e/stack.ts does, with LOG_LEVEL=warn and N generated symbols at a given rate.
+ * redis-server from the test harness, the built venue simulator, then either the built tickmesh
+ * services (services/<name>/dist/main.mjs, as test/e2e/stack.ts does) or the naive baseline
+ * (naive/ingestor.ts + naive/gateway.ts under `node --import tsx`), with LOG_LEVEL=warn and N
+ * generated symbols at a given rate.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,15 +18,20 @@ import {
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export const PROCESS_NAMES = [
-  'nats-server',
-  'redis-server',
-  'venue-sim',
-  'ingestor',
-  'book-builder',
-  'gateway',
-] as const;
-export type ProcessName = (typeof PROCESS_NAMES)[number];
+export const PIPELINES = ['tickmesh', 'naive'] as const;
+export type Pipeline = (typeof PIPELINES)[number];
+
+/** Measured processes of each pipeline, in report order (the bench client is added by measure.ts). */
+export const PROCESS_NAMES: Record<Pipeline, readonly string[]> = {
+  tickmesh: ['nats-server', 'redis-server', 'venue-sim', 'ingestor', 'book-builder', 'gateway'],
+  naive: ['nats-server', 'redis-server', 'venue-sim', 'naive-ingestor', 'naive-gateway'],
+};
+
+/** A Prometheus counter: where to read it and its name. */
+export interface MetricSource {
+  url: string;
+  metric: string;
+}
 
 export interface BenchSymbol {
   /** simulator spec `NATIVE:BASE:QUOTE:START_PRICE` */
@@ -48,6 +55,7 @@ export function benchSymbols(n: number): BenchSymbol[] {
 }
 
 export interface StackParams {
+  pipeline: Pipeline;
   symbols: readonly BenchSymbol[];
   /** depth updates/s per symbol (SIM_RATE) */
   ratePerSymbol: number;
@@ -56,12 +64,24 @@ export interface StackParams {
 }
 
 export interface BenchStack {
+  pipeline: Pipeline;
   simUrl: string;
   gatewayWs: string;
-  /** base URLs of the services' HTTP ports (/metrics, /readyz) */
-  http: { ingestor: string; bookBuilder: string; gateway: string };
+  /** PROCESS_NAMES[pipeline] */
+  processes: readonly string[];
+  /** the pipeline's counters read by a measurement window */
+  metrics: {
+    /** frames the ingestor received from the venue (depth + trades) */
+    ingestFrames: MetricSource;
+    /** top-of-book messages published towards the gateway */
+    tobPublished: MetricSource;
+    /** data messages the gateway wrote to its sockets */
+    gatewaySent: MetricSource;
+    /** naive only: published tops that differ from the previous one (tickmesh publishes changes only) */
+    tobChanged?: MetricSource;
+  };
   /** current pid of each process; undefined for an external server (NATS_URL / REDIS_URL) */
-  pids(): Record<ProcessName, number | undefined>;
+  pids(): Record<string, number | undefined>;
   /** names of the processes that are not running any more (a crash invalidates a window) */
   dead(): string[];
   /** stops services, then servers; idempotent */
@@ -87,7 +107,7 @@ export async function startBenchStack(p: StackParams): Promise<BenchStack> {
       open.delete(h);
     }
   };
-  const services: Partial<Record<ProcessName, ServiceHandle>> = {};
+  const services: Record<string, ServiceHandle> = {};
   try {
     const [sim, gw, ing, bb, gwHttp] = await Promise.all([
       freePort(),
@@ -119,66 +139,119 @@ export async function startBenchStack(p: StackParams): Promise<BenchStack> {
       },
       readyUrl: `http://127.0.0.1:${sim}/sim/health`,
     });
-    const [ingestor, bookBuilder, gateway] = await Promise.all([
-      h.spawn({
-        name: 'ingestor',
-        command: node,
-        args: [svc('ingestor')],
-        env: {
-          ...common,
-          VENUE: 'binance',
-          SYMBOLS: p.symbols.map((s) => s.native).join(','),
-          VENUE_WS_URL: `ws://127.0.0.1:${sim}`,
-          VENUE_REST_URL: `http://127.0.0.1:${sim}`,
-          HTTP_PORT: String(ing),
+    const venueEnv = { VENUE_WS_URL: `ws://127.0.0.1:${sim}`, VENUE_REST_URL: `http://127.0.0.1:${sim}` };
+    let http: Record<string, string>;
+    let metrics: BenchStack['metrics'];
+    if (p.pipeline === 'naive') {
+      // tsx compiles each file once at startup; the per-message code is plain JS afterwards.
+      const naive = (file: string): string[] => [
+        '--import',
+        'tsx',
+        join(repoRoot, 'tools', 'bench', 'naive', file),
+      ];
+      const [ingestor, gateway] = await Promise.all([
+        h.spawn({
+          name: 'naive-ingestor',
+          command: node,
+          args: naive('ingestor.ts'),
+          cwd: repoRoot,
+          env: {
+            ...common,
+            ...venueEnv,
+            SYMBOLS: p.symbols.map((s) => `${s.native}=${s.symbol}`).join(','),
+            HTTP_PORT: String(ing),
+          },
+          readyUrl: `http://127.0.0.1:${ing}/healthz`,
+        }),
+        h.spawn({
+          name: 'naive-gateway',
+          command: node,
+          args: naive('gateway.ts'),
+          cwd: repoRoot,
+          env: { ...common, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gw), HTTP_PORT: String(gwHttp) },
+          readyUrl: `http://127.0.0.1:${gwHttp}/healthz`,
+        }),
+      ]);
+      Object.assign(services, { 'naive-ingestor': ingestor, 'naive-gateway': gateway });
+      http = { 'naive-ingestor': `http://127.0.0.1:${ing}`, 'naive-gateway': `http://127.0.0.1:${gwHttp}` };
+      const m = (url: string, metric: string): MetricSource => ({ url: `${url}/metrics`, metric });
+      metrics = {
+        ingestFrames: m(http['naive-ingestor']!, 'naive_ingestor_frames_total'),
+        tobPublished: m(http['naive-ingestor']!, 'naive_ingestor_tob_published_total'),
+        tobChanged: m(http['naive-ingestor']!, 'naive_ingestor_tob_changed_total'),
+        gatewaySent: m(http['naive-gateway']!, 'naive_gateway_messages_sent_total'),
+      };
+    } else {
+      const [ingestor, bookBuilder, gateway] = await Promise.all([
+        h.spawn({
+          name: 'ingestor',
+          command: node,
+          args: [svc('ingestor')],
+          env: {
+            ...common,
+            ...venueEnv,
+            VENUE: 'binance',
+            SYMBOLS: p.symbols.map((s) => s.native).join(','),
+            HTTP_PORT: String(ing),
+          },
+          readyUrl: `http://127.0.0.1:${ing}/healthz`,
+        }),
+        h.spawn({
+          name: 'book-builder',
+          command: node,
+          args: [svc('book-builder')],
+          env: { ...common, HTTP_PORT: String(bb) },
+          readyUrl: `http://127.0.0.1:${bb}/healthz`,
+        }),
+        h.spawn({
+          name: 'gateway',
+          command: node,
+          args: [svc('gateway')],
+          env: {
+            ...common,
+            GATEWAY_HOST: '127.0.0.1',
+            GATEWAY_PORT: String(gw),
+            HTTP_PORT: String(gwHttp),
+            MAX_SUBSCRIPTIONS: String(Math.max(100, p.symbols.length)),
+          },
+          readyUrl: `http://127.0.0.1:${gwHttp}/healthz`,
+        }),
+      ]);
+      Object.assign(services, { ingestor, 'book-builder': bookBuilder, gateway });
+      http = {
+        ingestor: `http://127.0.0.1:${ing}`,
+        'book-builder': `http://127.0.0.1:${bb}`,
+        gateway: `http://127.0.0.1:${gwHttp}`,
+      };
+      metrics = {
+        ingestFrames: { url: `${http['ingestor']}/metrics`, metric: 'tickmesh_feed_frames_total' },
+        tobPublished: {
+          url: `${http['book-builder']}/metrics`,
+          metric: 'tickmesh_bookbuilder_tob_published_total',
         },
-        readyUrl: `http://127.0.0.1:${ing}/healthz`,
-      }),
-      h.spawn({
-        name: 'book-builder',
-        command: node,
-        args: [svc('book-builder')],
-        env: { ...common, HTTP_PORT: String(bb) },
-        readyUrl: `http://127.0.0.1:${bb}/healthz`,
-      }),
-      h.spawn({
-        name: 'gateway',
-        command: node,
-        args: [svc('gateway')],
-        env: {
-          ...common,
-          GATEWAY_HOST: '127.0.0.1',
-          GATEWAY_PORT: String(gw),
-          HTTP_PORT: String(gwHttp),
-          MAX_SUBSCRIPTIONS: String(Math.max(100, p.symbols.length)),
-        },
-        readyUrl: `http://127.0.0.1:${gwHttp}/healthz`,
-      }),
-    ]);
-    Object.assign(services, { ingestor, 'book-builder': bookBuilder, gateway });
-    const http = {
-      ingestor: `http://127.0.0.1:${ing}`,
-      bookBuilder: `http://127.0.0.1:${bb}`,
-      gateway: `http://127.0.0.1:${gwHttp}`,
-    };
+        gatewaySent: { url: `${http['gateway']}/metrics`, metric: 'tickmesh_gateway_messages_sent_total' },
+      };
+    }
     for (const [name, url] of Object.entries(http)) {
       await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, {
         timeoutMs: 30_000,
         message: () => `${name} ready (${url}/readyz)`,
       });
     }
+    const processes = PROCESS_NAMES[p.pipeline];
     return {
+      pipeline: p.pipeline,
       simUrl: `http://127.0.0.1:${sim}`,
       gatewayWs: `ws://127.0.0.1:${gw}/ws`,
-      http,
-      pids: () => ({
-        'nats-server': h.nats.pid,
-        'redis-server': h.redis.pid,
-        'venue-sim': services['venue-sim']?.pid,
-        ingestor: services.ingestor?.pid,
-        'book-builder': services['book-builder']?.pid,
-        gateway: services.gateway?.pid,
-      }),
+      processes,
+      metrics,
+      pids: () =>
+        Object.fromEntries(
+          processes.map((name) => [
+            name,
+            name === 'nats-server' ? h.nats.pid : name === 'redis-server' ? h.redis.pid : services[name]?.pid,
+          ]),
+        ),
       dead: () => [
         ...[h.nats, h.redis].filter((s) => !s.running).map((s) => `${s.kind}-server`),
         ...Object.entries(services)
