@@ -6,3 +6,6 @@ export * from './codec';
 export * from './gateway';
 export * from './instruments';
 export * from './redis';
+export * from './book-request';
+export * from './consolidated';
+export * from './book-stats';

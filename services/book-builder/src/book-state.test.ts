@@ -108,3 +108,33 @@ test('top of book carries exact wire text and freshness fields', () => {
     bookTs: 7,
   });
 });
+
+test('a crossed book is not live; a crossed verifying snapshot keeps it so until it uncrosses', () => {
+  const b = new BookState('binance', 'BTC-USDT', 100);
+  b.applySnapshot(snap(1, 10), 0);
+  assert.equal(b.checkCrossed(true), 'ok');
+  b.applyDelta(delta(1, 10, 11, [['101.50', '1']]), 0);
+  assert.equal(b.checkCrossed(false), 'crossed');
+  assert.equal(b.state, 'resyncing');
+  assert.equal(b.continuous, false, 'the next snapshot replaces the book whatever its seq');
+
+  const crossedSnap = { ...snap(1, 11), bids: [['101.50', '1'] as [string, string]] };
+  assert.equal(b.applySnapshot(crossedSnap, 0).kind, 'applied');
+  assert.equal(b.checkCrossed(true), 'snapshot-crossed');
+  assert.equal(b.state, 'resyncing', 'the venue book itself is crossed: still not live');
+  b.applyDelta(delta(1, 11, 12, [['100.00', '2']]), 0);
+  assert.equal(b.checkCrossed(false), 'still-crossed');
+  b.applyDelta(delta(1, 12, 13, [['101.50', '0']]), 0);
+  assert.equal(b.checkCrossed(false), 'uncrossed');
+  assert.equal(b.state, 'live');
+});
+
+test('a clean verifying snapshot makes a crossed book live again', () => {
+  const b = new BookState('binance', 'BTC-USDT', 100);
+  b.applySnapshot(snap(1, 10), 0);
+  b.applyDelta(delta(1, 10, 11, [], [['99.00', '1']]), 0);
+  assert.equal(b.checkCrossed(false), 'crossed');
+  b.applySnapshot(snap(1, 11), 0);
+  assert.equal(b.checkCrossed(true), 'uncrossed');
+  assert.equal(b.state, 'live');
+});

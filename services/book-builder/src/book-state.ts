@@ -5,6 +5,13 @@
  * `resyncing` until a snapshot arrives — from the ingestor's own snapshot publication or from a
  * snapshot request. Deltas that arrive while waiting are kept (bounded) and replayed on top of the
  * snapshot when they chain onto it.
+ *
+ * Crossed books (best bid >= best ask) are never published as live. The first time a rebuilt book
+ * crosses, the owner asks the ingestor for a fresh snapshot (the book may be wrong); if that
+ * snapshot is crossed too, the venue's own book is crossed: the book stays not live, keeps applying
+ * deltas, and becomes live again as soon as it uncrosses. (Asking the ingestor to resync from the
+ * venue needs its control RPC, which takes the venue's native symbol; the book-builder only knows
+ * the normalized one. A native-symbol mapping for that RPC is future work.)
  */
 import { OrderBook } from '@tickmesh/book';
 import type { BookDelta, BookSnapshot, SyncState, TopOfBook } from '@tickmesh/contracts';
@@ -18,6 +25,21 @@ export type ApplyResult =
   | { kind: 'ignored' }
   /** continuity broken or no book yet: the owner should request a snapshot */
   | { kind: 'need-snapshot'; reason: string };
+
+/** What a crossing check after an applied message found (see `checkCrossed`). */
+export type CrossCheck =
+  /** not crossed, and was not */
+  | 'ok'
+  /** just crossed: the book is no longer continuous; request a snapshot to verify */
+  | 'crossed'
+  /** the verifying snapshot (or a published one) is crossed itself: keep the book not live */
+  | 'snapshot-crossed'
+  /** crossed before and still crossed: nothing new */
+  | 'still-crossed'
+  /** was crossed, is not any more: live again */
+  | 'uncrossed';
+
+export type Crossing = 'none' | 'verifying' | 'confirmed';
 
 export class BookState {
   readonly book: OrderBook;
@@ -34,6 +56,8 @@ export class BookState {
   bookTs = 0;
   lastUpdateAt = 0;
   snapshotInFlight = false;
+  /** crossed-book handling: a snapshot was requested to verify, or the snapshot was crossed too */
+  crossing: Crossing = 'none';
   private pending: BookDelta[] = [];
 
   constructor(
@@ -52,6 +76,7 @@ export class BookState {
    */
   get state(): SyncState {
     if (!this.continuous) return this.epoch < 0 ? 'snapshotting' : 'resyncing';
+    if (this.crossing !== 'none') return 'resyncing';
     if (this.feedState !== 'live') return this.feedState;
     return this.timedOut ? 'stale' : 'live';
   }
@@ -96,6 +121,27 @@ export class BookState {
     this.seq = d.seq;
     this.touch(d.venueTs, d.recvTs, now);
     return { kind: 'applied', tobChanged: changed || wasTimedOut };
+  }
+
+  /**
+   * Call after every applied message (`fromSnapshot`: it was a snapshot, with any replayed deltas).
+   * A newly crossed book loses continuity, so the next snapshot replaces it whatever its seq.
+   */
+  checkCrossed(fromSnapshot: boolean): CrossCheck {
+    const crossed = this.book.isCrossed();
+    if (!crossed) {
+      if (this.crossing === 'none') return 'ok';
+      this.crossing = 'none';
+      return 'uncrossed';
+    }
+    if (this.crossing === 'confirmed') return 'still-crossed';
+    if (this.crossing === 'verifying' && fromSnapshot) {
+      this.crossing = 'confirmed';
+      return 'snapshot-crossed';
+    }
+    this.crossing = 'verifying';
+    this.continuous = false;
+    return 'crossed';
   }
 
   /**

@@ -1,7 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { loadConfig } from '@tickmesh/runtime';
+import { Value } from '@sinclair/typebox/value';
 
-/** Book-builder configuration (environment variables in SCREAMING_SNAKE_CASE; see README). */
+/**
+ * Book-builder configuration (environment variables in SCREAMING_SNAKE_CASE of each property; see
+ * README). main.ts reads the environment with the runtime's `loadConfig(BookBuilderConfigSchema)`;
+ * this module does not import @tickmesh/runtime, so `startBookBuilder` (tests, embedding) loads
+ * without Nest.
+ */
+const ASSET = '[A-Z0-9]{1,20}';
+const PAIR = `${ASSET}=${ASSET}`;
+
 export const BookBuilderConfigSchema = Type.Object({
   natsUrl: Type.String({ default: 'nats://127.0.0.1:4222' }),
   redisUrl: Type.String({ default: 'redis://127.0.0.1:6379' }),
@@ -14,17 +22,51 @@ export const BookBuilderConfigSchema = Type.Object({
   maxDepth: Type.Integer({ default: 5000, minimum: 1 }),
   /** a live book with no update for this long is published as stale */
   staleAfterMs: Type.Integer({ default: 60_000, minimum: 100 }),
-  /** under load, publish changed tops of book at most once per this interval (0 = every turn) */
+  /**
+   * under load, publish changed tops of book and consolidated books at most once per this interval
+   * (0 = every turn)
+   */
   publishIntervalMs: Type.Integer({ default: 0, minimum: 0, maximum: 100 }),
   /** minimum interval between Redis pipelines (latest value per book wins in between) */
   redisFlushMs: Type.Integer({ default: 10, minimum: 0, maximum: 1000 }),
   /** NATS request timeout for snapshots from the ingestor */
   snapshotTimeoutMs: Type.Integer({ default: 2000, minimum: 100 }),
+  /** CONSOLIDATED_DEPTH: aggregated price levels per side in a consolidated book */
+  consolidatedDepth: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+  /**
+   * CONSOLIDATE_EQUIVALENT: quote currencies counted as another one in consolidated books
+   * (`USDT=USD,USDC=USD`); empty = quotes are never merged
+   */
+  consolidateEquivalent: Type.String({ default: '', pattern: `^(${PAIR}(,${PAIR})*)?$` }),
+  /** STATS_INTERVAL_MS: publish per-symbol stats on md.v1.stats.<venue>.<symbol> this often */
+  statsIntervalMs: Type.Integer({ default: 5000, minimum: 100 }),
+  /** DEPTH_REQUEST_MAX: largest depth a ctl.v1.book request may ask for */
+  depthRequestMax: Type.Integer({ default: 1000, minimum: 1, maximum: 1000 }),
 });
 export type BookBuilderConfig = Static<typeof BookBuilderConfigSchema>;
 
-export function bookBuilderConfig(env: NodeJS.ProcessEnv = process.env): BookBuilderConfig {
-  return loadConfig(BookBuilderConfigSchema, env);
+/** Defaults for every field, overridden by `overrides` (tests and embedding). */
+export function withDefaults(overrides: Partial<BookBuilderConfig> = {}): BookBuilderConfig {
+  const defaults = Value.Default(BookBuilderConfigSchema, {}) as BookBuilderConfig;
+  return { ...defaults, ...overrides };
+}
+
+/** The venues to build, or `undefined` for every venue on the bus. */
+export function venueList(cfg: BookBuilderConfig): string[] | undefined {
+  if (cfg.venues.trim() === '*') return undefined;
+  return cfg.venues
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/**
+ * Queue group for the request handlers: replicas that build the same venue set own the same books,
+ * so they share requests (one reply each); replicas of other sets are separate groups.
+ */
+export function replicaGroup(cfg: BookBuilderConfig): string {
+  const venues = venueList(cfg);
+  return `book-builder.${venues === undefined ? 'all' : [...venues].sort().join('-')}`;
 }
 
 export const BOOK_BUILDER_CONFIG = Symbol('BOOK_BUILDER_CONFIG');

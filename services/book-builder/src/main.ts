@@ -1,13 +1,21 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { createLogger } from '@tickmesh/observability';
-import { ConfigError, handleSignals, runService } from '@tickmesh/runtime';
+import { ConfigError, handleSignals, loadConfig, runService } from '@tickmesh/runtime';
 import { BookBuilderService } from './book-builder.service';
-import { bookBuilderConfig, BOOK_BUILDER_CONFIG } from './config';
+import { BookBuilderConfigSchema, BOOK_BUILDER_CONFIG } from './config';
+import { EquivalenceError, parseEquivalences } from './equivalence';
 
 async function main(): Promise<void> {
   process.env['TICKMESH_SERVICE'] ??= 'book-builder';
-  const cfg = bookBuilderConfig();
+  const cfg = loadConfig(BookBuilderConfigSchema);
+  try {
+    parseEquivalences(cfg.consolidateEquivalent);
+  } catch (err) {
+    // one line naming the variable, like every other configuration error
+    if (err instanceof EquivalenceError) throw new ConfigError(err.message);
+    throw err;
+  }
 
   @Module({ providers: [{ provide: BOOK_BUILDER_CONFIG, useValue: cfg }, BookBuilderService] })
   class BookBuilderModule {}

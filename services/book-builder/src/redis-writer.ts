@@ -1,27 +1,43 @@
 /**
- * Top-of-book writes to Redis, batched: callers mark a book dirty; the latest value of every dirty
- * book goes out in one pipeline (HSET per key), at most once per `minIntervalMs` (the first write
+ * Top-of-book and consolidated-NBBO writes to Redis, batched: callers mark a hash dirty; the latest
+ * value of every dirty hash goes out in one pipeline (HSET per key), at most once per `minIntervalMs` (the first write
  * after a quiet period goes out on the next event-loop turn). A pipeline costs the ioredis client
  * ~20 µs of CPU however small it is, so at high rates the interval is what amortizes it; at low
- * rates it adds no delay. Never one awaited round trip per message. While Redis is unavailable, dirty keys are kept (latest value wins, memory
- * bounded by the number of books) and written when it returns; the process never blocks on it.
+ * rates it adds no delay. Never one awaited round trip per message. While Redis is unavailable,
+ * dirty keys are kept (latest value wins, memory bounded by the number of books and consolidated
+ * symbols) and written when it returns; the process never blocks on it.
  */
 import { Redis } from 'ioredis';
-import { tobRedisKey, tobToRedisFields, nowMicros, type TopOfBook } from '@tickmesh/contracts';
+import {
+  nbboRedisKey,
+  nbboToRedisFields,
+  nowMicros,
+  tobRedisKey,
+  tobToRedisFields,
+  type ConsolidatedBook,
+  type TopOfBook,
+} from '@tickmesh/contracts';
 import { Coalescer } from '@tickmesh/bus';
 import { createLogger, health, metrics, RateLimitedLog } from '@tickmesh/observability';
 
 const writes = metrics.counter(
   'tickmesh_bookbuilder_redis_writes_total',
-  'top-of-book hashes written to Redis',
+  'top-of-book and NBBO hashes written to Redis',
 );
 const batches = metrics.counter('tickmesh_bookbuilder_redis_batches_total', 'Redis pipelines sent');
 const errors = metrics.counter('tickmesh_bookbuilder_redis_errors_total', 'failed Redis pipelines');
 const redisUp = metrics.gauge('tickmesh_redis_connected', '1 when the Redis connection is ready');
 
+/** A dirty hash: its latest value, turned into fields only when the pipeline is built. */
+type Pending = { tob: TopOfBook; nbbo?: undefined } | { nbbo: ConsolidatedBook; tob?: undefined };
+
+function fieldsOf(p: Pending, updatedAt: number): string[] {
+  return p.tob !== undefined ? tobToRedisFields(p.tob, updatedAt) : nbboToRedisFields(p.nbbo, updatedAt);
+}
+
 export class TobRedisWriter {
   private readonly redis: Redis;
-  private dirty = new Map<string, TopOfBook>();
+  private dirty = new Map<string, Pending>();
   private readonly flusher: Coalescer;
   private inFlight = false;
   private readonly log = createLogger('redis-writer');
@@ -55,7 +71,13 @@ export class TobRedisWriter {
   }
 
   write(tob: TopOfBook): void {
-    this.dirty.set(tobRedisKey(tob.venue, tob.symbol), tob);
+    this.dirty.set(tobRedisKey(tob.venue, tob.symbol), { tob });
+    this.schedule();
+  }
+
+  /** The consolidated NBBO of `book.symbol` at `tm:v1:nbbo:<symbol>`. */
+  writeNbbo(book: ConsolidatedBook): void {
+    this.dirty.set(nbboRedisKey(book.symbol), { nbbo: book });
     this.schedule();
   }
 
@@ -80,7 +102,7 @@ export class TobRedisWriter {
     this.inFlight = true;
     const now = nowMicros();
     const pipe = this.redis.pipeline();
-    for (const [key, tob] of batch) pipe.hset(key, ...tobToRedisFields(tob, now));
+    for (const [key, p] of batch) pipe.hset(key, ...fieldsOf(p, now));
     try {
       const results = await pipe.exec();
       const failed = results?.find(([err]) => err !== null);
