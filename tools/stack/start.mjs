@@ -6,8 +6,8 @@
 //   npm start                 simulator (offline, the default)
 //   npm start -- --live       the venues' real endpoints instead of the simulator
 //
-// Environment: NATS_URL, REDIS_URL (use running servers), SYMBOLS (Binance natives, default
-// BTCUSDT,ETHUSDT,SOLUSDT), SIM_RATE (simulated updates/s per symbol), GATEWAY_PORT (8080),
+// Environment: NATS_URL, REDIS_URL (use running servers), VENUES (ingestors to run, default
+// binance,bybit), SYMBOLS (native symbols, default BTCUSDT,ETHUSDT,SOLUSDT), SIM_RATE (simulated updates/s per symbol), GATEWAY_PORT (8080),
 // TICKMESH_LIVE=1 (same as --live), LOG_LEVEL.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -177,13 +177,17 @@ try {
       VENUE_REST_URL: `http://127.0.0.1:${ports.sim}`,
     };
   }
-  start('ingestor', node, [svc('ingestor')], {
-    ...common,
-    ...venueEnv,
-    VENUE: 'binance',
-    SYMBOLS: symbols,
-    HTTP_PORT: String(ports.ingestor),
-  });
+  // one ingestor process per venue: a venue failing never touches another
+  const venues = (env.VENUES ?? 'binance,bybit').split(',').map((v) => v.trim());
+  venues.forEach((venue, i) =>
+    start(`ingestor-${venue}`, node, [svc('ingestor')], {
+      ...common,
+      ...venueEnv,
+      VENUE: venue,
+      SYMBOLS: symbols,
+      HTTP_PORT: String(ports.ingestor + (i === 0 ? 0 : 2 + i)),
+    }),
+  );
   start('book-builder', node, [svc('book-builder')], { ...common, HTTP_PORT: String(ports.bookBuilder) });
   start('gateway', node, [svc('gateway')], {
     ...common,
@@ -192,7 +196,9 @@ try {
     HTTP_PORT: String(ports.gatewayHttp),
   });
   await Promise.all([
-    waitHttp(`http://127.0.0.1:${ports.ingestor}/healthz`, 'ingestor'),
+    ...venues.map((v, i) =>
+      waitHttp(`http://127.0.0.1:${ports.ingestor + (i === 0 ? 0 : 2 + i)}/healthz`, `ingestor-${v}`),
+    ),
     waitHttp(`http://127.0.0.1:${ports.bookBuilder}/healthz`, 'book-builder'),
     waitHttp(`http://127.0.0.1:${ports.gatewayHttp}/healthz`, 'gateway'),
   ]);
@@ -200,8 +206,9 @@ try {
   console.log(`
 ┌──────────────────────────────────────────────────────────────────────────────
 │ tickmesh is running (${live ? 'LIVE venue endpoints' : 'simulator'}) — Ctrl-C stops everything
+│   venues     ${venues.join(', ')}
 │   WebSocket  ws://${g}/ws      send {"op":"subscribe","channels":["tob.binance.BTC-USDT"]}
-│   SSE        http://${g}/sse?channels=tob.binance.BTC-USDT
+│   SSE        http://${g}/sse?channels=tob.binance.BTC-USDT,tob.bybit.BTC-USDT
 │   health     http://127.0.0.1:${ports.ingestor}/readyz  :${ports.bookBuilder}/readyz  :${ports.gatewayHttp}/readyz   (/metrics)
 │   NATS ${natsUrl}   Redis ${redisUrl}${live ? '' : `   simulator http://127.0.0.1:${ports.sim}/sim/stats`}
 └──────────────────────────────────────────────────────────────────────────────`);

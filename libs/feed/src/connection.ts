@@ -68,6 +68,14 @@ export class VenueConnection {
     this.ws = undefined;
   }
 
+  /** Sends a text frame now; false when the socket is not open (a reconnect resubscribes everything). */
+  send(text: string): boolean {
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
+  }
+
   get isOpen(): boolean {
     return this.ws?.readyState === WebSocket.OPEN;
   }

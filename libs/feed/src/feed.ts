@@ -90,6 +90,11 @@ export class VenueFeed {
       trade: (m) => this.sink.trade(m),
       status: (m) => this.sink.status(m),
       needSnapshot: (native) => void this.fetchSnapshot(native),
+      resubscribe: (native) => {
+        const c = this.connections.find((x) => x.natives.includes(native));
+        if (c === undefined) return;
+        for (const f of adapter.resubscribeFrames?.(native) ?? []) c.conn.send(f);
+      },
       malformed: (err: VenueParseError) => {
         malformedFrames.labels({ venue: adapter.id }).inc();
         this.warn.warn(

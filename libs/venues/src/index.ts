@@ -2,3 +2,4 @@ export * from './core/adapter';
 export * from './core/engine';
 export * from './registry';
 export * as binance from './binance';
+export * as bybit from './bybit';

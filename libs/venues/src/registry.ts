@@ -4,11 +4,14 @@
  */
 import type { VenueAdapter } from './core/adapter';
 import { binanceAdapter } from './binance';
+import { bybitAdapter } from './bybit';
 
 export type AdapterFactory = () => VenueAdapter;
 
 const registry: Record<string, AdapterFactory> = {
   binance: () => binanceAdapter() as VenueAdapter,
+  bybit: () => bybitAdapter({ category: 'spot', depth: 50 }) as VenueAdapter,
+  bybitlinear: () => bybitAdapter({ category: 'linear', depth: 50 }) as VenueAdapter,
 };
 
 export function venueIds(): string[] {

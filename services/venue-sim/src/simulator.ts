@@ -11,6 +11,7 @@ import { toInstrument } from './market/instrument';
 import { Market } from './market/market';
 import { createSimServer } from './server/http-server';
 import { BinanceVenue } from './venues/binance/binance-venue';
+import { createBybitVenues } from './venues/bybit';
 import type { VenueProtocol } from './venues/venue';
 
 export interface SimulatorOptions extends Partial<SimulatorConfig> {
@@ -51,7 +52,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const log = logger ?? createLogger(config.logLevel);
   const market = new Market(config.specs, config, log.child({ component: 'market' }), clock);
   const binance = new BinanceVenue(market, config, log.child({ component: 'binance' }));
-  const venues: VenueProtocol[] = [binance];
+  const venues: VenueProtocol[] = [binance, ...createBybitVenues(config, log, { clock })];
   const control = new ControlApi(
     new Map(venues.map((v) => [v.name, v])),
     log.child({ component: 'control' }),
@@ -83,7 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     'listening',
   );
-  if (config.autoStart) market.start();
+  if (config.autoStart) for (const v of venues) v.market.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -94,14 +95,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     config,
     instruments: config.specs.map((s) => toInstrument('binance', s)),
     market,
-    start: () => market.start(),
-    stop: () => market.stop(),
+    start: () => venues.forEach((v) => v.market.start()),
+    stop: () => venues.forEach((v) => v.market.stop()),
     generateUpdates: (symbol, count) => market.generateUpdates(symbol, count),
     generateTrades: (symbol, count) => market.generateTrades(symbol, count),
     groundTruth: (symbol) => binance.groundTruth(symbol),
     close: () =>
       (closing ??= (async () => {
-        market.stop();
+        for (const v of venues) v.market.stop();
         await Promise.all(venues.map((v) => v.close()));
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

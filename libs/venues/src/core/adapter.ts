@@ -96,6 +96,14 @@ export interface VenueAdapter<U = unknown, S = unknown> {
   subscribeFrames(natives: readonly string[]): string[];
   /** parses one text frame; throws VenueParseError on malformed input */
   parseFrame(text: string, recvTs: number): FrameEvent<U>[];
+  /**
+   * Where book snapshots come from. 'rest' (default): the sync asks for one (`needSnapshot`) and the
+   * feed fetches `snapshotRequest`. 'stream': the venue sends it on the WebSocket when the book topic
+   * is subscribed; to resync a symbol the feed sends `resubscribeFrames(native)` on its connection.
+   */
+  readonly snapshotSource?: 'rest' | 'stream';
+  /** frames that make a 'stream' venue send a fresh snapshot of one symbol (e.g. unsubscribe + subscribe) */
+  resubscribeFrames?(native: string): string[];
   /** REST snapshot request and parser (venues that snapshot over REST) */
   snapshotRequest(native: string): RestRequest;
   parseSnapshot(body: string): S;

@@ -19,6 +19,8 @@ export interface EngineSink {
   needSnapshot(native: string): void;
   /** a frame could not be parsed: counted and logged by the caller, never fatal */
   malformed(err: VenueParseError): void;
+  /** a 'stream'-snapshot venue must re-subscribe this symbol to get a fresh snapshot */
+  resubscribe?(native: string): void;
   /** the venue announced a shutdown/maintenance: reconnect */
   venueShutdown(message: string): void;
   /** current time in µs (injected so replay is deterministic) */
@@ -258,7 +260,8 @@ export class VenueEngine<U, S> {
     e.resyncs++;
     e.sync.reset();
     this.setState(e, 'resyncing', reason);
-    // the next buffered update asks for a snapshot (venues whose sync needs one)
+    // REST venues: the next buffered update asks for a snapshot; stream venues: re-subscribe now
+    if (this.adapter.snapshotSource === 'stream') this.sink.resubscribe?.(e.instrument.native);
   }
 
   private requestSnapshot(e: SymbolEntry<U, S>): void {
