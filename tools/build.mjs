@@ -3,7 +3,7 @@
 // (@tickmesh/*) are inlined from their TypeScript sources; every npm package stays external and is
 // installed next to the bundle (see deploy/Dockerfile).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const declared = new Set(Object.keys(pkg.dependencies ?? {}));
@@ -21,9 +21,13 @@ const externalNpm = {
     });
   },
 };
+// src/main.ts is the service; src/cli.ts, when present, a command-line tool shipped beside it
+const entryPoints = { main: 'src/main.ts' };
+if (existsSync('src/cli.ts')) entryPoints.cli = 'src/cli.ts';
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.mjs',
+  entryPoints,
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -69,4 +73,8 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
-console.log(`built ${pkg.name} -> dist/main.mjs`);
+console.log(
+  `built ${pkg.name} -> ${Object.keys(entryPoints)
+    .map((e) => `dist/${e}.mjs`)
+    .join(', ')}`,
+);
