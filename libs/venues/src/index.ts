@@ -3,3 +3,4 @@ export * from './core/engine';
 export * from './registry';
 export * as binance from './binance';
 export * as bybit from './bybit';
+export * as okx from './okx';

@@ -5,6 +5,7 @@
 import type { VenueAdapter } from './core/adapter';
 import { binanceAdapter } from './binance';
 import { bybitAdapter } from './bybit';
+import { okxAdapter } from './okx';
 
 export type AdapterFactory = () => VenueAdapter;
 
@@ -12,6 +13,10 @@ const registry: Record<string, AdapterFactory> = {
   binance: () => binanceAdapter() as VenueAdapter,
   bybit: () => bybitAdapter({ category: 'spot', depth: 50 }) as VenueAdapter,
   bybitlinear: () => bybitAdapter({ category: 'linear', depth: 50 }) as VenueAdapter,
+  // `books` snapshots over the WebSocket; after OKX delists them (planned Aug 2026) switch both to
+  // `snapshotMode: 'rest'` (libs/venues/src/okx/README.md)
+  okx: () => okxAdapter({ instType: 'SPOT', snapshotMode: 'stream' }) as VenueAdapter,
+  okxswap: () => okxAdapter({ instType: 'SWAP', snapshotMode: 'stream' }) as VenueAdapter,
 };
 
 export function venueIds(): string[] {

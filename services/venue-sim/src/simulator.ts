@@ -12,6 +12,7 @@ import { Market } from './market/market';
 import { createSimServer } from './server/http-server';
 import { BinanceVenue } from './venues/binance/binance-venue';
 import { createBybitVenues } from './venues/bybit';
+import { createOkxVenue } from './venues/okx';
 import type { VenueProtocol } from './venues/venue';
 
 export interface SimulatorOptions extends Partial<SimulatorConfig> {
@@ -52,7 +53,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const log = logger ?? createLogger(config.logLevel);
   const market = new Market(config.specs, config, log.child({ component: 'market' }), clock);
   const binance = new BinanceVenue(market, config, log.child({ component: 'binance' }));
-  const venues: VenueProtocol[] = [binance, ...createBybitVenues(config, log, { clock })];
+  // Upgrades are offered to the venues in this order: OKX's `/ws/v5/public` is under Binance's
+  // `/ws/<streams>` prefix (Binance would reject it with 400), so OKX comes first.
+  const okx = createOkxVenue(config, log, { clock });
+  const venues: VenueProtocol[] = [okx, binance, ...createBybitVenues(config, log, { clock })];
   const control = new ControlApi(
     new Map(venues.map((v) => [v.name, v])),
     log.child({ component: 'control' }),
