@@ -43,7 +43,7 @@ const snapshotErrors = metrics.counter('tickmesh_feed_snapshot_errors_total', 'R
 
 export class VenueFeed {
   engine: VenueEngine<unknown, unknown> | undefined;
-  private readonly connections: { conn: VenueConnection; natives: string[] }[] = [];
+  private readonly connections: { conn: VenueConnection; natives: string[]; name: string }[] = [];
   private readonly log;
   private readonly warn;
   private readonly rest: RestClient;
@@ -107,6 +107,10 @@ export class VenueFeed {
         this.log.warn({ message }, 'venue announced shutdown; reconnecting');
         for (const c of this.connections) c.conn.restart(message);
       },
+      restartConnection: (name, reason) => {
+        this.warn.warn(`gap:${name}`, { conn: name, reason }, 'connection lost a message; reconnecting');
+        this.connections.find((c) => c.name === name)?.conn.restart(reason);
+      },
       now: nowMicros,
     });
     for (const s of this.engine.allStatuses()) this.sink.status(s);
@@ -118,22 +122,23 @@ export class VenueFeed {
     const natives = selected.map((i) => i.native);
     for (let i = 0; i < natives.length; i += perConn) {
       const shard = natives.slice(i, i + perConn);
+      const name = `${adapter.id}-${i / perConn}`;
       const conn = new VenueConnection(
         {
           venue: adapter.id,
-          name: `${adapter.id}-${i / perConn}`,
+          name,
           url: adapter.connectionUrl(this.opts.wsUrl ?? adapter.defaults.wsUrl, shard),
           subscribeFrames: adapter.subscribeFrames(shard),
           staleSocketMs: this.opts.staleSocketMs ?? adapter.defaults.staleSocketMs,
           ...(adapter.defaults.clientPing ? { clientPing: adapter.defaults.clientPing } : {}),
         },
         {
-          onOpen: () => this.engine!.connectionOpened(shard),
-          onFrame: (text, recvTs) => this.engine!.onFrame(text, recvTs),
-          onClose: (reason) => this.engine!.connectionLost(shard, reason),
+          onOpen: () => this.engine!.connectionOpened(shard, name),
+          onFrame: (text, recvTs) => this.engine!.onFrame(text, recvTs, name),
+          onClose: (reason) => this.engine!.connectionLost(shard, reason, name),
         },
       );
-      this.connections.push({ conn, natives: shard });
+      this.connections.push({ conn, natives: shard, name });
       conn.start();
     }
   }

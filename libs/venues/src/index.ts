@@ -3,4 +3,5 @@ export * from './core/engine';
 export * from './registry';
 export * as binance from './binance';
 export * as bybit from './bybit';
+export * as coinbase from './coinbase';
 export * as okx from './okx';

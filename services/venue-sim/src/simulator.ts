@@ -12,6 +12,7 @@ import { Market } from './market/market';
 import { createSimServer } from './server/http-server';
 import { BinanceVenue } from './venues/binance/binance-venue';
 import { createBybitVenues } from './venues/bybit';
+import { createCoinbaseVenue } from './venues/coinbase';
 import { createOkxVenue } from './venues/okx';
 import type { VenueProtocol } from './venues/venue';
 
@@ -56,7 +57,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Upgrades are offered to the venues in this order: OKX's `/ws/v5/public` is under Binance's
   // `/ws/<streams>` prefix (Binance would reject it with 400), so OKX comes first.
   const okx = createOkxVenue(config, log, { clock });
-  const venues: VenueProtocol[] = [okx, binance, ...createBybitVenues(config, log, { clock })];
+  const venues: VenueProtocol[] = [
+    // routed in order: OKX's /ws/v5/public and Coinbase's /api/v3/brokerage/ sit inside prefixes
+    // that Binance claims (/ws/<stream>, /api/v3/), so they come first
+    okx,
+    createCoinbaseVenue(config, log, { clock }),
+    binance,
+    ...createBybitVenues(config, log, { clock }),
+  ];
   const control = new ControlApi(
     new Map(venues.map((v) => [v.name, v])),
     log.child({ component: 'control' }),

@@ -34,7 +34,21 @@ export type FrameEvent<U> =
   | { kind: 'error'; message: string; native?: string }
   | { kind: 'shutdown'; message: string }
   | { kind: 'heartbeat' }
-  | { kind: 'ignored'; reason: string };
+  | { kind: 'ignored'; reason: string }
+  /** the frame's number in a sequence spanning its whole connection (Coinbase `sequence_num`) */
+  | { kind: 'connection-seq'; seq: number }
+  /** the connection lost a message: every symbol it carries must resync */
+  | { kind: 'connection-gap'; reason: string };
+
+/**
+ * Pure per-connection state for venues whose continuity spans a connection rather than a symbol
+ * (Coinbase: one `sequence_num` for every channel and product). The engine creates one per socket
+ * (fresh on every open) and passes each frame's events through it; it typically consumes the
+ * `connection-seq` events and answers a discontinuity with a `connection-gap`.
+ */
+export interface ConnectionTracker<U> {
+  onFrame(events: FrameEvent<U>[]): FrameEvent<U>[];
+}
 
 /** One step of a symbol's book sync, as decided by the venue's documented rules. */
 export type SyncStep =
@@ -104,6 +118,8 @@ export interface VenueAdapter<U = unknown, S = unknown> {
   readonly snapshotSource?: 'rest' | 'stream';
   /** frames that make a 'stream' venue send a fresh snapshot of one symbol (e.g. unsubscribe + subscribe) */
   resubscribeFrames?(native: string): string[];
+  /** venues with connection-wide continuity: the engine keeps one tracker per connection */
+  createConnectionTracker?(): ConnectionTracker<U>;
   /** REST snapshot request and parser (venues that snapshot over REST) */
   snapshotRequest(native: string): RestRequest;
   parseSnapshot(body: string): S;

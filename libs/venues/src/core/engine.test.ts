@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BookDelta, BookSnapshot, Instrument, SyncStatus, Trade } from '@tickmesh/contracts';
 import { binanceAdapter } from '../binance';
+import { coinbaseAdapter } from '../coinbase';
 import { VenueEngine } from './engine';
-import type { VenueParseError } from './adapter';
+import type { VenueAdapter, VenueParseError } from './adapter';
 
 const inst = (native: string, base: string): Instrument => ({
   venue: 'binance',
@@ -142,4 +143,149 @@ test('trades are normalized with the taker side and exact text', () => {
       recvTs: 9,
     },
   ]);
+});
+
+// ---- connection-wide continuity (Coinbase `sequence_num`: one counter per connection) ----------
+
+function coinbaseHarness(withRestart: boolean) {
+  const out = {
+    books: [] as (BookSnapshot | BookDelta)[],
+    trades: [] as Trade[],
+    restarts: [] as [string, string][],
+    resubscribed: [] as string[],
+    malformed: [] as VenueParseError[],
+  };
+  const cb = (native: string): Instrument => ({
+    venue: 'coinbase',
+    symbol: native,
+    native,
+    base: native.split('-')[0]!,
+    quote: 'USD',
+    kind: 'spot',
+  });
+  const engine = new VenueEngine(
+    coinbaseAdapter() as VenueAdapter,
+    [cb('BTC-USD'), cb('ETH-USD'), cb('SOL-USD')],
+    {
+      book: (m) => out.books.push(m),
+      trade: (m) => out.trades.push(m),
+      status: () => undefined,
+      needSnapshot: () => assert.fail('no REST snapshots'),
+      resubscribe: (n) => out.resubscribed.push(n),
+      malformed: (e) => out.malformed.push(e),
+      venueShutdown: () => undefined,
+      ...(withRestart ? { restartConnection: (c: string, r: string) => void out.restarts.push([c, r]) } : {}),
+      now: () => 42,
+    },
+  );
+  return { engine, out };
+}
+
+const cbFrame = (seq: number, channel: string, events: unknown[]): string =>
+  JSON.stringify({ channel, client_id: '', timestamp: '2026-01-01T00:00:00Z', sequence_num: seq, events });
+const cbBook = (seq: number, product: string, type: 'snapshot' | 'update', bid: string): string =>
+  cbFrame(seq, 'l2_data', [
+    {
+      type,
+      product_id: product,
+      updates: [
+        { side: 'bid', event_time: '2026-01-01T00:00:00Z', price_level: bid, new_quantity: '1' },
+        ...(type === 'snapshot'
+          ? [{ side: 'offer', event_time: '2026-01-01T00:00:00Z', price_level: '1000', new_quantity: '1' }]
+          : []),
+      ],
+    },
+  ]);
+const cbTrade = (seq: number, product: string): string =>
+  cbFrame(seq, 'market_trades', [
+    {
+      type: 'update',
+      trades: [
+        {
+          trade_id: 't',
+          product_id: product,
+          price: '1',
+          size: '1',
+          side: 'BUY',
+          time: '2026-01-01T00:00:00Z',
+        },
+      ],
+    },
+  ]);
+
+test('a connection-wide sequence jump resyncs every symbol of that connection only, and restarts it', () => {
+  const { engine, out } = coinbaseHarness(true);
+  engine.connectionOpened(['BTC-USD', 'ETH-USD'], 'cb-0');
+  engine.connectionOpened(['SOL-USD'], 'cb-1');
+  // two sockets, two independent counters, interleaved
+  engine.onFrame(cbBook(0, 'BTC-USD', 'snapshot', '10'), 1, 'cb-0');
+  engine.onFrame(cbBook(0, 'SOL-USD', 'snapshot', '10'), 1, 'cb-1');
+  engine.onFrame(cbBook(1, 'ETH-USD', 'snapshot', '10'), 1, 'cb-0');
+  engine.onFrame(cbFrame(1, 'heartbeats', [{ heartbeat_counter: '1' }]), 1, 'cb-1');
+  engine.onFrame(cbFrame(2, 'heartbeats', [{ heartbeat_counter: '1' }]), 1, 'cb-0');
+  engine.onFrame(cbBook(3, 'BTC-USD', 'update', '11'), 2, 'cb-0');
+  assert.deepEqual(
+    engine.natives.map((n) => engine.statusOf(n)?.state),
+    ['live', 'live', 'live'],
+  );
+  assert.deepEqual(out.restarts, []);
+  const published = out.books.length;
+  // 4 is lost on cb-0: the frame at 5 carries a BTC update (not applied) and an ETH trade (kept)
+  engine.onFrame(cbBook(5, 'BTC-USD', 'update', '12'), 3, 'cb-0');
+  engine.onFrame(cbTrade(6, 'ETH-USD'), 3, 'cb-0');
+  assert.equal(out.books.length, published, 'the update that revealed the gap is not published');
+  assert.deepEqual(
+    engine.natives.map((n) => [engine.statusOf(n)?.state, engine.statusOf(n)?.resyncs]),
+    [
+      ['resyncing', 1],
+      ['resyncing', 1],
+      ['live', 0],
+    ],
+  );
+  assert.match(engine.statusOf('ETH-USD')!.reason, /^coinbase:sequence_num jump: 5 after 3/);
+  assert.deepEqual(
+    out.restarts.map((r) => r[0]),
+    ['cb-0'],
+  );
+  assert.deepEqual(out.resubscribed, [], 'the restart re-snapshots them; no per-symbol resubscription');
+  assert.equal(out.trades.length, 1, 'trades after (and in) the gap frame still flow');
+  // the feed restarts the socket: a new connection starts a new counter at 0
+  engine.connectionLost(['BTC-USD', 'ETH-USD'], 'restart', 'cb-0');
+  engine.connectionOpened(['BTC-USD', 'ETH-USD'], 'cb-0');
+  engine.onFrame(
+    cbFrame(0, 'subscriptions', [{ subscriptions: { level2: ['BTC-USD', 'ETH-USD'] } }]),
+    4,
+    'cb-0',
+  );
+  engine.onFrame(cbBook(1, 'BTC-USD', 'snapshot', '20'), 4, 'cb-0');
+  engine.onFrame(cbBook(2, 'ETH-USD', 'snapshot', '20'), 4, 'cb-0');
+  assert.deepEqual(
+    engine.natives.map((n) => [engine.statusOf(n)?.state, engine.statusOf(n)?.epoch]),
+    [
+      ['live', 2],
+      ['live', 2],
+      ['live', 1],
+    ],
+  );
+  assert.equal(out.restarts.length, 1);
+  assert.equal(out.malformed.length, 0);
+});
+
+test('without restartConnection, a connection gap re-subscribes each stream-snapshot symbol of the connection', () => {
+  const { engine, out } = coinbaseHarness(false);
+  engine.connectionOpened(['BTC-USD', 'ETH-USD', 'SOL-USD']); // one unnamed connection (replay)
+  engine.onFrame(cbBook(0, 'BTC-USD', 'snapshot', '10'), 1);
+  engine.onFrame(cbBook(1, 'ETH-USD', 'snapshot', '10'), 1);
+  engine.onFrame(cbBook(7, 'SOL-USD', 'snapshot', '10'), 1);
+  assert.deepEqual(out.resubscribed, ['BTC-USD', 'ETH-USD', 'SOL-USD']);
+  assert.deepEqual(
+    engine.natives.map((n) => engine.statusOf(n)?.state),
+    ['resyncing', 'resyncing', 'resyncing'],
+  );
+  // the resubscriptions' snapshots continue the same counter
+  engine.onFrame(cbBook(8, 'SOL-USD', 'snapshot', '10'), 2);
+  assert.equal(engine.statusOf('SOL-USD')?.state, 'live');
+  // an old or repeated number is dropped whole
+  engine.onFrame(cbBook(8, 'SOL-USD', 'update', '11'), 3);
+  assert.equal(out.books.at(-1)?.type, 'book.snapshot');
 });

@@ -7,9 +7,21 @@
  * States:  connecting ─open→ snapshotting ─snapshot ok→ live ─gap/crossed/checksum→ resyncing
  *          resyncing ─snapshot ok→ live;   any ─socket lost→ connecting;   unknown symbol → error
  * The epoch increments every time a symbol goes live from a fresh snapshot.
+ *
+ * Connections: callers name each socket (`conn`, default ''). Venues whose continuity spans a
+ * connection (`adapter.createConnectionTracker`, Coinbase `sequence_num`) get one tracker per open
+ * socket; a `connection-gap` resyncs every symbol of that connection and asks the caller to restart
+ * it (`restartConnection`), or re-subscribes each symbol when the caller cannot.
  */
 import type { BookDelta, BookSnapshot, Instrument, SyncState, SyncStatus, Trade } from '@tickmesh/contracts';
-import { type BookSync, type FrameEvent, type SyncStep, type VenueAdapter, VenueParseError } from './adapter';
+import {
+  type BookSync,
+  type ConnectionTracker,
+  type FrameEvent,
+  type SyncStep,
+  type VenueAdapter,
+  VenueParseError,
+} from './adapter';
 
 export interface EngineSink {
   book(msg: BookSnapshot | BookDelta): void;
@@ -23,6 +35,11 @@ export interface EngineSink {
   resubscribe?(native: string): void;
   /** the venue announced a shutdown/maintenance: reconnect */
   venueShutdown(message: string): void;
+  /**
+   * a connection lost a message (connection-wide gap): close and reopen it, which re-snapshots its
+   * symbols. Without it, a 'stream' venue's symbols are re-subscribed one by one.
+   */
+  restartConnection?(conn: string, reason: string): void;
   /** current time in µs (injected so replay is deterministic) */
   now(): number;
 }
@@ -38,8 +55,14 @@ interface SymbolEntry<U, S> {
   lastEventTs: number;
 }
 
+interface ConnectionEntry<U> {
+  natives: readonly string[];
+  tracker: ConnectionTracker<U> | undefined;
+}
+
 export class VenueEngine<U, S> {
   private readonly symbols = new Map<string, SymbolEntry<U, S>>();
+  private readonly connections = new Map<string, ConnectionEntry<U>>();
 
   constructor(
     readonly adapter: VenueAdapter<U, S>,
@@ -69,7 +92,8 @@ export class VenueEngine<U, S> {
   }
 
   /** A connection carrying these symbols opened: they wait for a snapshot. */
-  connectionOpened(natives: readonly string[]): void {
+  connectionOpened(natives: readonly string[], conn = ''): void {
+    this.connections.set(conn, { natives: [...natives], tracker: this.adapter.createConnectionTracker?.() });
     for (const n of natives) {
       const e = this.symbols.get(n);
       if (e === undefined) continue;
@@ -84,7 +108,8 @@ export class VenueEngine<U, S> {
   }
 
   /** A connection was lost: its symbols' books are no longer trustworthy. */
-  connectionLost(natives: readonly string[], reason: string): void {
+  connectionLost(natives: readonly string[], reason: string, conn = ''): void {
+    this.connections.delete(conn);
     for (const n of natives) {
       const e = this.symbols.get(n);
       if (e === undefined) continue;
@@ -106,7 +131,7 @@ export class VenueEngine<U, S> {
     if (e !== undefined && e.state === 'live') this.setState(e, 'stale', reason);
   }
 
-  onFrame(text: string, recvTs: number): void {
+  onFrame(text: string, recvTs: number, conn = ''): void {
     let events: FrameEvent<U>[];
     try {
       events = this.adapter.parseFrame(text, recvTs);
@@ -118,10 +143,39 @@ export class VenueEngine<U, S> {
       );
       return;
     }
-    for (const ev of events) this.onEvent(ev, recvTs);
+    const tracker = this.connection(conn).tracker;
+    if (tracker !== undefined) events = tracker.onFrame(events);
+    for (const ev of events) this.onEvent(ev, recvTs, conn);
   }
 
-  private onEvent(ev: FrameEvent<U>, recvTs: number): void {
+  /** The connection's entry; one never opened (a replay without connection lines) carries every symbol. */
+  private connection(conn: string): ConnectionEntry<U> {
+    let c = this.connections.get(conn);
+    if (c === undefined) {
+      c = { natives: this.natives, tracker: this.adapter.createConnectionTracker?.() };
+      this.connections.set(conn, c);
+    }
+    return c;
+  }
+
+  /** A connection-wide gap: every symbol of the connection resyncs, then the connection restarts. */
+  private connectionGap(conn: string, reason: string): void {
+    const natives = this.connection(conn).natives;
+    const stream = this.adapter.snapshotSource === 'stream';
+    const restart = this.sink.restartConnection !== undefined;
+    for (const n of natives) {
+      const e = this.symbols.get(n);
+      if (e === undefined || e.state === 'error' || e.state === 'connecting') continue;
+      e.resyncs++;
+      e.sync.reset();
+      e.snapshotInFlight = false;
+      this.setState(e, 'resyncing', reason);
+      if (!restart && stream) this.sink.resubscribe?.(n);
+    }
+    this.sink.restartConnection?.(conn, reason);
+  }
+
+  private onEvent(ev: FrameEvent<U>, recvTs: number, conn: string): void {
     switch (ev.kind) {
       case 'book': {
         const e = this.symbols.get(ev.native);
@@ -149,6 +203,9 @@ export class VenueEngine<U, S> {
         return;
       case 'shutdown':
         this.sink.venueShutdown(ev.message);
+        return;
+      case 'connection-gap':
+        this.connectionGap(conn, ev.reason);
         return;
       default:
         return;
