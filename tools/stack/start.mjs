@@ -7,7 +7,8 @@
 //   npm start -- --live       the venues' real endpoints instead of the simulator
 //
 // Environment: NATS_URL, REDIS_URL (use running servers), VENUES (ingestors to run, default
-// binance,bybit), SYMBOLS (native symbols, default BTCUSDT,ETHUSDT,SOLUSDT), SIM_RATE (simulated updates/s per symbol), GATEWAY_PORT (8080),
+// binance,bybit,okx,coinbase), STACK_PAIRS (default BTC/USDT,ETH/USDT,SOL/USDT; spelled per venue),
+// SYMBOLS_<VENUE> (that venue's native symbols, overriding STACK_PAIRS), SIM_RATE (simulated updates/s per symbol), GATEWAY_PORT (8080),
 // TICKMESH_LIVE=1 (same as --live), LOG_LEVEL.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +27,11 @@ const ports = {
   bookBuilder: 8082,
   gatewayHttp: 8083,
 };
-const symbols = env.SYMBOLS ?? 'BTCUSDT,ETHUSDT,SOLUSDT';
+// The instruments every venue lists (base/quote); each venue spells its native symbols its way.
+const pairs = (env.STACK_PAIRS ?? 'BTC/USDT,ETH/USDT,SOL/USDT').split(',').map((p) => p.trim().split('/'));
+const spelling = { okx: '-', coinbase: '-', kraken: '/' };
+const nativesFor = (venue) =>
+  pairs.map(([b, q]) => `${b}${spelling[venue.replace(/swap|linear$/, '')] ?? ''}${q}`).join(',');
 
 ensureNodeModules();
 if (!env.NATS_URL || !env.REDIS_URL) ensureServers();
@@ -169,7 +174,7 @@ try {
     start('venue-sim', node, [svc('venue-sim')], {
       SIM_HOST: '127.0.0.1',
       SIM_PORT: String(ports.sim),
-      SIM_SYMBOLS: env.SIM_SYMBOLS ?? 'BTCUSDT:BTC:USDT,ETHUSDT:ETH:USDT,SOLUSDT:SOL:USDT',
+      SIM_SYMBOLS: env.SIM_SYMBOLS ?? pairs.map(([b, q]) => `${b}${q}:${b}:${q}`).join(','),
     });
     await waitHttp(`http://127.0.0.1:${ports.sim}/sim/health`, 'venue-sim');
     venueEnv = {
@@ -178,14 +183,15 @@ try {
     };
   }
   // one ingestor process per venue: a venue failing never touches another
-  const venues = (env.VENUES ?? 'binance,bybit').split(',').map((v) => v.trim());
+  const venues = (env.VENUES ?? 'binance,bybit,okx,coinbase').split(',').map((v) => v.trim());
+  const ingestorPort = (i) => ports.ingestor + (i === 0 ? 0 : 2 + i); // 8081, 8084, 8085, ...
   venues.forEach((venue, i) =>
     start(`ingestor-${venue}`, node, [svc('ingestor')], {
       ...common,
       ...venueEnv,
       VENUE: venue,
-      SYMBOLS: symbols,
-      HTTP_PORT: String(ports.ingestor + (i === 0 ? 0 : 2 + i)),
+      SYMBOLS: env[`SYMBOLS_${venue.toUpperCase()}`] ?? nativesFor(venue),
+      HTTP_PORT: String(ingestorPort(i)),
     }),
   );
   start('book-builder', node, [svc('book-builder')], { ...common, HTTP_PORT: String(ports.bookBuilder) });
@@ -196,9 +202,7 @@ try {
     HTTP_PORT: String(ports.gatewayHttp),
   });
   await Promise.all([
-    ...venues.map((v, i) =>
-      waitHttp(`http://127.0.0.1:${ports.ingestor + (i === 0 ? 0 : 2 + i)}/healthz`, `ingestor-${v}`),
-    ),
+    ...venues.map((v, i) => waitHttp(`http://127.0.0.1:${ingestorPort(i)}/healthz`, `ingestor-${v}`)),
     waitHttp(`http://127.0.0.1:${ports.bookBuilder}/healthz`, 'book-builder'),
     waitHttp(`http://127.0.0.1:${ports.gatewayHttp}/healthz`, 'gateway'),
   ]);
