@@ -6,6 +6,7 @@ import type { VenueAdapter } from './core/adapter';
 import { binanceAdapter } from './binance';
 import { bybitAdapter } from './bybit';
 import { coinbaseAdapter } from './coinbase';
+import { krakenAdapter } from './kraken';
 import { okxAdapter } from './okx';
 
 export type AdapterFactory = () => VenueAdapter;
@@ -15,6 +16,7 @@ const registry: Record<string, AdapterFactory> = {
   bybit: () => bybitAdapter({ category: 'spot', depth: 50 }) as VenueAdapter,
   bybitlinear: () => bybitAdapter({ category: 'linear', depth: 50 }) as VenueAdapter,
   coinbase: () => coinbaseAdapter() as VenueAdapter,
+  kraken: () => krakenAdapter({ depth: 10 }) as VenueAdapter,
   // `books` snapshots over the WebSocket; after OKX delists them (planned Aug 2026) switch both to
   // `snapshotMode: 'rest'` (libs/venues/src/okx/README.md)
   okx: () => okxAdapter({ instType: 'SPOT', snapshotMode: 'stream' }) as VenueAdapter,

@@ -13,6 +13,7 @@ import { createSimServer } from './server/http-server';
 import { BinanceVenue } from './venues/binance/binance-venue';
 import { createBybitVenues } from './venues/bybit';
 import { createCoinbaseVenue } from './venues/coinbase';
+import { createKrakenVenue } from './venues/kraken';
 import { createOkxVenue } from './venues/okx';
 import type { VenueProtocol } from './venues/venue';
 
@@ -64,6 +65,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     createCoinbaseVenue(config, log, { clock }),
     binance,
     ...createBybitVenues(config, log, { clock }),
+    createKrakenVenue(config, log, { clock }),
   ];
   const control = new ControlApi(
     new Map(venues.map((v) => [v.name, v])),

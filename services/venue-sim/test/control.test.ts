@@ -47,7 +47,7 @@ test('ground truth book: full model book at the last generated update id', async
   assert.equal((book['bids'] as unknown[]).length, s.market.model('ETHUSDT')!.bids.length);
   assert.equal((await getJson(`${s.url}/sim/binance/book`)).status, 400);
   assert.equal((await getJson(`${s.url}/sim/binance/book?symbol=DOGEUSDT`)).status, 400);
-  assert.equal((await getJson(`${s.url}/sim/kraken/book?symbol=ETHUSDT`)).status, 404);
+  assert.equal((await getJson(`${s.url}/sim/nosuchvenue/book?symbol=ETHUSDT`)).status, 404);
 });
 
 test('malformed control requests get 400 with a message, never a crash', async (t) => {
@@ -64,6 +64,7 @@ test('malformed control requests get 400 with a message, never a crash', async (
   await bad({ venue: 'bitmex', kind: 'pause' }, /unknown venue/);
   await bad({ venue: 'binance', kind: 'gap', symbol: 'BTCUSDT', count: -1 }, /"count"/);
   await bad({ venue: 'binance', kind: 'gap', symbol: 'btcusdt' }, /unknown symbol/);
+  await bad({ venue: 'binance', kind: 'corrupt-checksum', symbol: 'BTCUSDT' }, /sends no book checksum/);
   const big = await postJson(`${s.url}/sim/faults`, 'x'.repeat(100_000));
   assert.equal(big.status, 413);
   assert.equal((await getJson(`${s.url}/sim/faults`)).status, 405);

@@ -100,6 +100,11 @@ export class ControlApi {
     }
     const parsed = parseFault(body, (name) => this.venues.get(name)?.market.symbols);
     if (!parsed.ok) return sendJson(res, 400, { error: parsed.error });
+    if (
+      parsed.fault.kind === 'corrupt-checksum' &&
+      this.venues.get(parsed.fault.venue)!.corruptChecksums === undefined
+    )
+      return sendJson(res, 400, { error: `venue ${parsed.fault.venue} sends no book checksum` });
     const result = this.apply(parsed.fault);
     this.log.info({ fault: parsed.fault, result }, 'fault injected');
     sendJson(res, 200, { scheduled: result });
@@ -113,6 +118,8 @@ export class ControlApi {
         const afterUpdateId = venue.market.model(f.symbol)!.updateId;
         return { ...f, pending, afterUpdateId };
       }
+      case 'corrupt-checksum':
+        return { ...f, pending: venue.corruptChecksums!(f.symbol, f.count) };
       case 'disconnect':
         return { ...f, closed: venue.disconnectAll(f.code, 'simulated disconnect') };
       case 'pause':

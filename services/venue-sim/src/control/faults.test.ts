@@ -18,6 +18,10 @@ test('valid faults', () => {
     ok: true,
     fault: { kind: 'gap', venue: 'binance', symbol: 'BTCUSDT', count: 1 },
   });
+  assert.deepEqual(parseFault({ venue: 'binance', symbol: 'ETHUSDT', kind: 'corrupt-checksum' }, symbolsOf), {
+    ok: true,
+    fault: { kind: 'corrupt-checksum', venue: 'binance', symbol: 'ETHUSDT', count: 1 },
+  });
   assert.deepEqual(parseFault({ venue: 'binance', kind: 'disconnect' }, symbolsOf), {
     ok: true,
     fault: { kind: 'disconnect', venue: 'binance', code: 1001 },
@@ -36,7 +40,7 @@ test('invalid faults name the problem', () => {
   assert.match(err([]), /JSON object/);
   assert.match(
     err({ venue: 'binance', kind: 'explode' }),
-    /"kind" must be one of gap, disconnect, pause, resume/,
+    /"kind" must be one of gap, corrupt-checksum, disconnect, pause, resume/,
   );
   assert.match(err({ venue: 'kraken', kind: 'pause' }), /unknown venue "kraken"/);
   assert.match(err({ kind: 'pause' }), /"venue" must be a string/);

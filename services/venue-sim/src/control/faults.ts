@@ -3,6 +3,8 @@
  *
  *   {"venue":"binance","symbol":"BTCUSDT","kind":"gap","count":1}
  *       the next `count` book events of the symbol are applied to the model but not sent;
+ *   {"venue":"kraken","symbol":"BTC/USDT","kind":"corrupt-checksum","count":1}
+ *       the next `count` book messages of the symbol carry a wrong checksum (venues with checksums);
  *   {"venue":"binance","kind":"disconnect"[,"code":1001]}
  *       every WebSocket connection of the venue is closed (default code 1001 "going away");
  *   {"venue":"binance","kind":"pause"|"resume"[,"symbol":"BTCUSDT"]}
@@ -11,17 +13,18 @@
  * Unknown fields are rejected, so a typo ("cout") fails loudly instead of doing the default.
  */
 export type Fault =
-  | { kind: 'gap'; venue: string; symbol: string; count: number }
+  | { kind: 'gap' | 'corrupt-checksum'; venue: string; symbol: string; count: number }
   | { kind: 'disconnect'; venue: string; code: number }
   | { kind: 'pause' | 'resume'; venue: string; symbol?: string };
 
 export type FaultParse = { ok: true; fault: Fault } | { ok: false; error: string };
 
-const KINDS = ['gap', 'disconnect', 'pause', 'resume'] as const;
+const KINDS = ['gap', 'corrupt-checksum', 'disconnect', 'pause', 'resume'] as const;
 const MAX_GAP_COUNT = 1_000_000;
 
 const FIELDS: Record<(typeof KINDS)[number], readonly string[]> = {
   gap: ['venue', 'kind', 'symbol', 'count'],
+  'corrupt-checksum': ['venue', 'kind', 'symbol', 'count'],
   disconnect: ['venue', 'kind', 'code'],
   pause: ['venue', 'kind', 'symbol'],
   resume: ['venue', 'kind', 'symbol'],
@@ -54,13 +57,14 @@ export function parseFault(
     return fail(`unknown symbol ${JSON.stringify(symbol)} for venue ${venue} (known: ${symbols.join(', ')})`);
   }
   switch (k) {
-    case 'gap': {
-      if (typeof symbol !== 'string') return fail('"symbol" is required for a gap');
+    case 'gap':
+    case 'corrupt-checksum': {
+      if (typeof symbol !== 'string') return fail(`"symbol" is required for ${k === 'gap' ? 'a gap' : k}`);
       const count = o['count'] ?? 1;
       if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_GAP_COUNT) {
         return fail(`"count" must be an integer in 1..${MAX_GAP_COUNT}`);
       }
-      return { ok: true, fault: { kind: 'gap', venue, symbol, count } };
+      return { ok: true, fault: { kind: k, venue, symbol, count } };
     }
     case 'disconnect': {
       const code = o['code'] ?? 1001;

@@ -36,6 +36,11 @@ export interface VenueProtocol {
   groundTruth(symbol: string): string | undefined;
   /** Suppresses the next `count` book events of `symbol` (still applied to the model). Returns the pending total. */
   dropBookEvents(symbol: string, count: number): number;
+  /**
+   * Venues whose book messages carry a checksum (Kraken): the next `count` book messages of `symbol`
+   * carry a wrong one. Returns the pending total.
+   */
+  corruptChecksums?(symbol: string, count: number): number;
   /** Closes every WebSocket connection with `code`; returns how many. */
   disconnectAll(code: number, reason: string): number;
   stats(): VenueStats;
