@@ -7,7 +7,7 @@
 //   npm start -- --live       the venues' real endpoints instead of the simulator
 //
 // Environment: NATS_URL, REDIS_URL (use running servers), VENUES (ingestors to run, default
-// binance,bybit,okx,coinbase), STACK_PAIRS (default BTC/USDT,ETH/USDT,SOL/USDT; spelled per venue),
+// binance,bybit,okx,coinbase,kraken), STACK_PAIRS (default BTC/USDT,ETH/USDT,SOL/USDT; spelled per venue),
 // SYMBOLS_<VENUE> (that venue's native symbols, overriding STACK_PAIRS), SIM_RATE (simulated updates/s per symbol), GATEWAY_PORT (8080),
 // TICKMESH_LIVE=1 (same as --live), LOG_LEVEL.
 import { spawn } from 'node:child_process';
@@ -183,7 +183,7 @@ try {
     };
   }
   // one ingestor process per venue: a venue failing never touches another
-  const venues = (env.VENUES ?? 'binance,bybit,okx,coinbase').split(',').map((v) => v.trim());
+  const venues = (env.VENUES ?? 'binance,bybit,okx,coinbase,kraken').split(',').map((v) => v.trim());
   const ingestorPort = (i) => ports.ingestor + (i === 0 ? 0 : 2 + i); // 8081, 8084, 8085, ...
   venues.forEach((venue, i) =>
     start(`ingestor-${venue}`, node, [svc('ingestor')], {
