@@ -2,7 +2,8 @@
  * VenueFeed: everything an ingestor does for one venue. It loads instrument metadata (unknown
  * symbols get an error status, the rest continue), shards symbols over connections by the venue's
  * stream limit, feeds frames into the pure VenueEngine, fetches REST snapshots when the engine asks
- * (weight budget, Retry-After), and hands normalized messages to the sink.
+ * (weight budget, Retry-After), and hands normalized messages to the sink. An optional tap sees
+ * what it receives (raw frames, REST bodies, connection events) before it is used.
  */
 import {
   nowMicros,
@@ -15,13 +16,33 @@ import {
 import { VenueEngine, type VenueAdapter, type VenueParseError } from '@tickmesh/venues';
 import { createLogger, metrics, RateLimitedLog } from '@tickmesh/observability';
 import { Backoff } from './backoff';
-import { VenueConnection } from './connection';
+import { VenueConnection, type ConnectionEvents } from './connection';
 import { RestClient, RestError } from './rest';
 
 export interface FeedSink {
   book(msg: BookSnapshot | BookDelta): void;
   trade(msg: Trade): void;
   status(msg: SyncStatus): void;
+}
+
+/**
+ * Observes what the feed receives, in arrival order and before it is used (the ingestor's `record`
+ * CLI writes it to a file). Times are µs from the clock of the engine's `recvTs`. Every member is
+ * optional; without a tap the feed does no extra work per frame.
+ */
+export interface FeedTap {
+  /** a REST response (instruments, snapshots) by request path and query */
+  rest?(path: string, body: string, recvTs: number): void;
+  /** a REST request that failed (network, HTTP status, request budget) */
+  restError?(path: string, error: string, ts: number): void;
+  /** a connection opened, carrying these symbols */
+  open?(conn: string, natives: readonly string[], ts: number): void;
+  /** an inbound text frame, exactly as received, and the connection it came on */
+  frame?(text: string, recvTs: number, conn: string): void;
+  /** a connection was lost (it reconnects by itself unless the feed is stopped) */
+  close?(conn: string, natives: readonly string[], reason: string, ts: number): void;
+  /** a frame, snapshot or update the engine rejected (also counted and logged) */
+  malformed?(err: VenueParseError): void;
 }
 
 export interface FeedOptions {
@@ -32,6 +53,9 @@ export interface FeedOptions {
   restUrl?: string;
   weightPerMinute?: number;
   staleSocketMs?: number;
+  tap?: FeedTap;
+  /** instrument metadata failing makes start() reject, instead of retrying until it succeeds */
+  failFastInstruments?: boolean;
 }
 
 const malformedFrames = metrics.counter(
@@ -48,6 +72,8 @@ export class VenueFeed {
   private readonly warn;
   private readonly rest: RestClient;
   private readonly snapshotBackoff = new Map<string, Backoff>();
+  /** snapshot waits and retries pending; stop() clears them */
+  private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   readonly unknownSymbols: string[] = [];
 
@@ -67,7 +93,10 @@ export class VenueFeed {
     return this.opts.adapter.id;
   }
 
-  /** Loads metadata (retrying with backoff until it succeeds or stop()), then connects. */
+  /**
+   * Loads metadata (retrying with backoff until it succeeds or stop(); with `failFastInstruments`,
+   * rejecting at the first failure), then connects.
+   */
   async start(): Promise<void> {
     const instruments = await this.loadInstruments();
     if (this.stopped) return;
@@ -97,6 +126,7 @@ export class VenueFeed {
       },
       malformed: (err: VenueParseError) => {
         malformedFrames.labels({ venue: adapter.id }).inc();
+        this.opts.tap?.malformed?.(err);
         this.warn.warn(
           'malformed',
           { reason: err.message, frame: err.frame?.slice(0, 200) },
@@ -132,11 +162,7 @@ export class VenueFeed {
           staleSocketMs: this.opts.staleSocketMs ?? adapter.defaults.staleSocketMs,
           ...(adapter.defaults.clientPing ? { clientPing: adapter.defaults.clientPing } : {}),
         },
-        {
-          onOpen: () => this.engine!.connectionOpened(shard, name),
-          onFrame: (text, recvTs) => this.engine!.onFrame(text, recvTs, name),
-          onClose: (reason) => this.engine!.connectionLost(shard, reason, name),
-        },
+        this.connectionEvents(shard, name),
       );
       this.connections.push({ conn, natives: shard, name });
       conn.start();
@@ -145,6 +171,8 @@ export class VenueFeed {
 
   stop(): void {
     this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     for (const c of this.connections) c.conn.stop();
   }
 
@@ -156,14 +184,53 @@ export class VenueFeed {
     return this.connections.length;
   }
 
+  /** One connection's events into the engine; with a tap, each is shown to it first. */
+  private connectionEvents(shard: string[], name: string): ConnectionEvents {
+    const tap = this.opts.tap;
+    if (tap === undefined)
+      return {
+        onOpen: () => this.engine!.connectionOpened(shard, name),
+        onFrame: (text, recvTs) => this.engine!.onFrame(text, recvTs, name),
+        onClose: (reason) => this.engine!.connectionLost(shard, reason, name),
+      };
+    return {
+      onOpen: () => {
+        tap.open?.(name, shard, nowMicros());
+        this.engine!.connectionOpened(shard, name);
+      },
+      onFrame: (text, recvTs) => {
+        tap.frame?.(text, recvTs, name);
+        this.engine!.onFrame(text, recvTs, name);
+      },
+      onClose: (reason) => {
+        tap.close?.(name, shard, reason, nowMicros());
+        this.engine!.connectionLost(shard, reason, name);
+      },
+    };
+  }
+
+  /** setTimeout that stop() cancels (none after stop()) */
+  private later(ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
   private async loadInstruments(): Promise<Instrument[]> {
     const backoff = new Backoff(500, 30_000);
     const req = this.opts.adapter.instrumentsRequest(this.opts.symbols);
     while (!this.stopped) {
+      let body: string | undefined;
       try {
-        const body = await this.rest.get(req.path, req.weight);
+        body = await this.rest.get(req.path, req.weight);
+        this.opts.tap?.rest?.(req.path, body, nowMicros());
         return this.opts.adapter.parseInstruments(body);
       } catch (err) {
+        if (body === undefined) this.opts.tap?.restError?.(req.path, (err as Error).message, nowMicros());
+        if (this.opts.failFastInstruments === true) throw err;
         const floor = err instanceof RestError ? (err.retryAfterMs ?? 0) : 0;
         const delay = backoff.next(floor);
         this.log.error(
@@ -181,14 +248,18 @@ export class VenueFeed {
     const req = this.opts.adapter.snapshotRequest(native);
     let backoff = this.snapshotBackoff.get(native);
     if (backoff === undefined) this.snapshotBackoff.set(native, (backoff = new Backoff(100, 10_000)));
+    let body: string | undefined;
     try {
       const wait = this.rest.waitFor(req.weight);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // cancelled by stop(): the fetch is abandoned
+      if (wait > 0) await new Promise<void>((r) => this.later(wait, r));
       if (this.stopped) return;
-      const body = await this.rest.get(req.path, req.weight);
+      body = await this.rest.get(req.path, req.weight);
+      const recvTs = nowMicros();
+      this.opts.tap?.rest?.(req.path, body, recvTs);
       snapshotsFetched.labels({ venue: this.venue }).inc();
       backoff.reset();
-      engine.onSnapshot(native, body, nowMicros());
+      engine.onSnapshot(native, body, recvTs);
     } catch (err) {
       snapshotErrors.labels({ venue: this.venue }).inc();
       const floor = err instanceof RestError ? (err.retryAfterMs ?? 0) : 0;
@@ -198,10 +269,11 @@ export class VenueFeed {
         { native, err: (err as Error).message, delayMs: delay },
         'snapshot failed; retrying',
       );
+      if (body === undefined) this.opts.tap?.restError?.(req.path, (err as Error).message, nowMicros());
       engine.onSnapshotFailed(native, (err as Error).message);
-      setTimeout(() => {
+      this.later(delay, () => {
         if (!this.stopped) void this.retrySnapshot(native);
-      }, delay);
+      });
     }
   }
 

@@ -83,11 +83,44 @@ export function gapRecording(): string[] {
   ];
 }
 
-export function replay(lines: string[], depthN?: number): string[] {
+// ---- Coinbase: one `sequence_num` counter per connection, book snapshots on the stream ----------
+
+export const CB_PRODUCTS_PATH = '/api/v3/brokerage/market/products?product_type=SPOT';
+/** products response listing these `BASE-USD` products */
+export const cbProducts = (natives: readonly string[]): string =>
+  JSON.stringify({
+    products: natives.map((n) => ({
+      product_id: n,
+      base_currency_id: n.split('-')[0],
+      quote_currency_id: 'USD',
+      product_type: 'SPOT',
+      status: 'online',
+    })),
+  });
+/** an `l2_data` frame with one bid (a snapshot also has an offer at 1000) */
+export const cbBook = (seq: number, product: string, type: 'snapshot' | 'update', bid: string): string =>
+  JSON.stringify({
+    channel: 'l2_data',
+    client_id: '',
+    timestamp: '2026-01-01T00:00:00Z',
+    sequence_num: seq,
+    events: [
+      {
+        type,
+        product_id: product,
+        updates: [
+          { side: 'bid', event_time: '2026-01-01T00:00:00Z', price_level: bid, new_quantity: '1' },
+          ...(type === 'snapshot'
+            ? [{ side: 'offer', event_time: '2026-01-01T00:00:00Z', price_level: '1000', new_quantity: '1' }]
+            : []),
+        ],
+      },
+    ],
+  });
+
+export function replay(lines: string[], depthN?: number, venue = 'binance'): string[] {
   const out: string[] = [];
-  const r = new Replayer({ venue: 'binance', ...(depthN !== undefined ? { depth: depthN } : {}) }, (l) =>
-    out.push(l),
-  );
+  const r = new Replayer({ venue, ...(depthN !== undefined ? { depth: depthN } : {}) }, (l) => out.push(l));
   for (const l of lines) r.line(l);
   r.finish();
   return out;

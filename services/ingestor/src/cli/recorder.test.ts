@@ -1,7 +1,8 @@
 /**
  * The recorder against a tiny scripted Binance (REST + combined stream on one port): the file holds
  * the header, the instruments and snapshot responses with their path and query, the connection and
- * every frame in arrival order; replaying it rebuilds the book the recorder's own engine built.
+ * every frame in arrival order; replaying it rebuilds the book the recorder's own engine built. And
+ * a scripted Coinbase whose symbols need two connections: each frame names its connection.
  * (The full record → replay test against the venue simulator is test/e2e/record-replay.e2e.test.ts.)
  */
 import { test } from 'node:test';
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CB_PRODUCTS_PATH, cbBook, cbProducts } from './fixtures';
 import { Recorder } from './recorder';
 import { Replayer } from './replayer';
 
@@ -89,4 +91,72 @@ test('records REST responses and frames in arrival order; the replay rebuilds th
     state: 'live',
     native: 'BTCUSDT',
   });
+});
+
+test('several connections: every frame names its connection, and replay keeps them apart', async (t) => {
+  // Coinbase carries 50 products per connection: 51 need two
+  const natives = Array.from({ length: 51 }, (_, i) => `P${i}-USD`);
+  const server = createServer((req, res) => {
+    assert.equal(req.url, CB_PRODUCTS_PATH);
+    res.end(cbProducts(natives));
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => {
+    ws.on('message', (m) => {
+      const sub = JSON.parse(String(m)) as { channel: string; product_ids: string[] };
+      if (sub.channel !== 'level2') return;
+      // each socket numbers its own messages from 0
+      const first = sub.product_ids[0]!;
+      ws.send(cbBook(0, first, 'snapshot', '10'));
+      ws.send(cbBook(1, first, 'update', '11'));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    wss.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  const file = join(mkdtempSync(join(tmpdir(), 'tickmesh-recorder-')), 'cb.jsonl');
+  const rec = await Recorder.start({
+    venue: 'coinbase',
+    symbols: natives,
+    output: file,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    restUrl: `http://127.0.0.1:${port}`,
+    maxFrames: 4,
+  });
+  await rec.done;
+  assert.equal(rec.engine!.statusOf('P0-USD')?.state, 'live');
+  assert.equal(rec.engine!.statusOf('P50-USD')?.state, 'live');
+
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const objs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const opens = objs.filter((o) => 'open' in o).map((o) => [o['open'], (o['symbols'] as string[]).length]);
+  assert.deepEqual(opens.sort(), [
+    ['coinbase-0', 50],
+    ['coinbase-1', 1],
+  ]);
+  const frames = objs.filter((o) => 'raw' in o && !('rest' in o));
+  assert.equal(frames.length, 4);
+  for (const f of frames) {
+    assert.deepEqual(Object.keys(f), ['recv', 'conn', 'raw']);
+    assert.equal(f['conn'], String(f['raw']).includes('"P50-USD"') ? 'coinbase-1' : 'coinbase-0');
+  }
+
+  const out: string[] = [];
+  const replayer = new Replayer({ venue: 'coinbase', depth: 5 }, (l) => out.push(l));
+  for (const l of lines) replayer.line(l);
+  replayer.finish();
+  const books = (JSON.parse(out.at(-1)!) as { books: Record<string, { state: string; bids: unknown }> })
+    .books;
+  for (const n of ['P0-USD', 'P50-USD']) {
+    assert.equal(books[n]!.state, 'live', n);
+    assert.deepEqual(books[n]!.bids, rec.engine!.snapshotOf(n)!.bids.slice(0, 5));
+  }
+  assert.ok(
+    out.every((l) => !l.includes('"resync"')),
+    'no gap: one counter per connection',
+  );
 });

@@ -9,10 +9,12 @@
  *   {"recv":..,"rest":"/api/v3/depth?symbol=BTCUSDT&limit=1000","error":".."} REST failure
  *   {"recv":..,"open":"binance-0","symbols":["BTCUSDT"]}                      connection opened
  *   {"recv":..,"raw":"<exact frame text>"}                                      inbound text frame
+ *   {"recv":..,"conn":"coinbase-1","raw":".."}       the same, when the recording has several connections
  *   {"recv":..,"close":"binance-0","symbols":["BTCUSDT"],"reason":".."}       connection lost
  *
  * Only `raw` and `rest` lines are required by `replay`: without a header it follows every instrument
  * of the instruments response, and without `open` lines it opens all symbols at the first frame.
+ * A `raw` line without `conn` came on the only connection open at that point.
  */
 
 export const RECORDING_VERSION = 1;
@@ -30,7 +32,7 @@ export type RecordedLine =
   | { kind: 'rest'; recv: number; path: string; body: string }
   | { kind: 'rest-error'; recv: number; path: string; error: string }
   | { kind: 'open'; recv: number; name: string; symbols: string[] }
-  | { kind: 'frame'; recv: number; text: string }
+  | { kind: 'frame'; recv: number; text: string; conn?: string }
   | { kind: 'close'; recv: number; name: string; symbols: string[]; reason: string };
 
 /** µs receive timestamp (the engine's unit) → the `recv` field. */
@@ -55,7 +57,9 @@ export function encodeLine(line: RecordedLine): string {
     case 'open':
       return JSON.stringify({ recv: line.recv, open: line.name, symbols: line.symbols });
     case 'frame':
-      return JSON.stringify({ recv: line.recv, raw: line.text });
+      return line.conn === undefined
+        ? JSON.stringify({ recv: line.recv, raw: line.text })
+        : JSON.stringify({ recv: line.recv, conn: line.conn, raw: line.text });
     case 'close':
       return JSON.stringify({
         recv: line.recv,
@@ -110,7 +114,10 @@ export function decodeLine(text: string): DecodeResult {
     return { ok: false, reason: 'a "rest" line needs "raw" (the body) or "error" (a string)' };
   }
   const raw = str('raw');
-  if (raw !== undefined) return { ok: true, line: { kind: 'frame', recv, text: raw } };
+  if (raw !== undefined) {
+    const conn = str('conn');
+    return { ok: true, line: { kind: 'frame', recv, text: raw, ...(conn !== undefined ? { conn } : {}) } };
+  }
   const open = str('open');
   const symbols = o['symbols'];
   if (open !== undefined) {

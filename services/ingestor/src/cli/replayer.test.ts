@@ -1,11 +1,14 @@
 /**
  * `replay` on hand-written Binance recordings: sync events, REST answered from the file, malformed
- * lines, recorded REST failures, determinism.
+ * lines, recorded REST failures, determinism; and a Coinbase recording of two connections.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   at,
+  CB_PRODUCTS_PATH,
+  cbBook,
+  cbProducts,
   depth,
   events,
   gapRecording,
@@ -133,4 +136,86 @@ test('a recorded REST failure reaches the engine; the retried response then sync
   ]);
   const books = all.at(-1) as { books: Record<string, { seq: number }> };
   assert.equal(books.books['BTC-USDT']!.seq, 103);
+});
+
+test('frames go to their connection: one Coinbase sequence_num counter per connection, as live', () => {
+  resetRecv(9000);
+  const raw = (conn: string, text: string): string => at({ conn, raw: text });
+  const lines = [
+    at({ recording: { version: 1, venue: 'coinbase', symbols: ['BTC-USD', 'ETH-USD'] } }),
+    at({ rest: CB_PRODUCTS_PATH, raw: cbProducts(['BTC-USD', 'ETH-USD']) }),
+    at({ open: 'coinbase-0', symbols: ['BTC-USD'] }),
+    at({ open: 'coinbase-1', symbols: ['ETH-USD'] }),
+    // two sockets, two counters from 0, interleaved
+    raw('coinbase-0', cbBook(0, 'BTC-USD', 'snapshot', '10')),
+    raw('coinbase-1', cbBook(0, 'ETH-USD', 'snapshot', '20')),
+    raw('coinbase-0', cbBook(1, 'BTC-USD', 'update', '11')),
+    raw('coinbase-1', cbBook(1, 'ETH-USD', 'update', '21')),
+    // coinbase-1 loses 2: its symbols resync, the feed restarted it (a new counter)
+    raw('coinbase-1', cbBook(3, 'ETH-USD', 'update', '22')),
+    at({ close: 'coinbase-1', symbols: ['ETH-USD'], reason: 'closed 1006' }),
+    at({ open: 'coinbase-1', symbols: ['ETH-USD'] }),
+    raw('coinbase-1', cbBook(0, 'ETH-USD', 'snapshot', '23')),
+    raw('coinbase-0', cbBook(2, 'BTC-USD', 'update', '12')),
+  ];
+  const out = replay(lines, 10, 'coinbase');
+  const books = parsed(out).at(-1) as {
+    books: Record<string, { bids: unknown; epoch: number; state: string }>;
+  };
+  assert.deepEqual(
+    Object.entries(books.books).map(([s, b]) => [s, b.state, b.epoch, b.bids]),
+    [
+      [
+        'BTC-USD',
+        'live',
+        1,
+        [
+          ['12', '1'],
+          ['11', '1'],
+          ['10', '1'],
+        ],
+      ],
+      ['ETH-USD', 'live', 2, [['23', '1']]],
+    ],
+  );
+  assert.deepEqual(
+    events(out, 'resync').map((e) => `${String(e['native'])} ${String(e['phase'])}`),
+    ['ETH-USD start'],
+    'then the restart: connecting → snapshotting → live',
+  );
+  assert.match(String(events(out, 'resync')[0]!['reason']), /sequence_num jump: 3 after 1/);
+
+  // without `conn` both sockets would share one counter: the second one's frames look old
+  const merged = lines.map((l) => l.replace(/"conn":"coinbase-\d",/, ''));
+  const wrong = parsed(replay(merged, 10, 'coinbase')).at(-1) as { books: Record<string, { state: string }> };
+  assert.equal(wrong.books['ETH-USD']!.state, 'snapshotting');
+});
+
+test('a frame without `conn` goes to the only open connection', () => {
+  resetRecv(9500);
+  const lines = [
+    at({ rest: CB_PRODUCTS_PATH, raw: cbProducts(['BTC-USD']) }),
+    at({ open: 'coinbase-0', symbols: ['BTC-USD'] }),
+    at({ raw: cbBook(0, 'BTC-USD', 'snapshot', '10') }),
+    at({ raw: cbBook(1, 'BTC-USD', 'update', '11') }),
+    at({ close: 'coinbase-0', symbols: ['BTC-USD'], reason: 'closed 1006' }),
+    at({ open: 'coinbase-0', symbols: ['BTC-USD'] }),
+    // a new socket: its counter starts again
+    at({ raw: cbBook(0, 'BTC-USD', 'snapshot', '20') }),
+    at({ raw: cbBook(1, 'BTC-USD', 'update', '21') }),
+  ];
+  const books = parsed(replay(lines, 10, 'coinbase')).at(-1) as {
+    books: Record<string, { bids: unknown; epoch: number; state: string }>;
+  };
+  assert.deepEqual(books.books['BTC-USD'], {
+    bids: [
+      ['21', '1'],
+      ['20', '1'],
+    ],
+    asks: [['1000', '1']],
+    seq: 4,
+    epoch: 2,
+    state: 'live',
+    native: 'BTC-USD',
+  });
 });

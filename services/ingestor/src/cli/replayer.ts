@@ -8,6 +8,10 @@
  * (delivered at its position in the file, as it was live), or else an earlier unconsumed one
  * (delivered at once). A request still unanswered at the end is reported (`snapshot-missing`).
  *
+ * Connections: `open`/`close` lines open and lose them by name and a frame goes to its `conn` (or the
+ * only open connection), so a venue whose continuity spans a connection (Coinbase `sequence_num`)
+ * keeps one counter per socket, as live.
+ *
  * Output (one JSON object per `emit`): the normalized messages (`book.snapshot`, `book.delta`,
  * `trade`, `status`), sync events `{"event":..}` (see events.ts), then `finish()` emits the books.
  */
@@ -47,6 +51,8 @@ export class Replayer {
   /** natives that asked for a snapshot while the current line was replayed */
   private asked: string[] = [];
   private opened = false;
+  /** connections opened by `open` lines and not closed since */
+  private readonly openConns = new Set<string>();
   private lineNo = 0;
   private nowTs = 0;
 
@@ -122,8 +128,13 @@ export class Replayer {
           ts: this.nowTs,
           ...(l.kind === 'close' ? { reason: l.reason } : {}),
         });
-        if (l.kind === 'open') engine.connectionOpened(natives);
-        else engine.connectionLost(natives, l.reason);
+        if (l.kind === 'open') {
+          this.openConns.add(l.name);
+          engine.connectionOpened(natives, l.name);
+        } else {
+          this.openConns.delete(l.name);
+          engine.connectionLost(natives, l.reason, l.name);
+        }
         return;
       }
       case 'frame': {
@@ -133,7 +144,9 @@ export class Replayer {
           this.opened = true; // a recording without connection lines: everything opened at once
           engine.connectionOpened(engine.natives);
         }
-        engine.onFrame(l.text, this.nowTs);
+        // no `conn`: a single-connection recording (or one without connection lines: '')
+        const conn = l.conn ?? (this.openConns.size === 1 ? this.openConns.values().next().value! : '');
+        engine.onFrame(l.text, this.nowTs, conn);
         return;
       }
     }
@@ -190,6 +203,8 @@ export class Replayer {
       },
       malformed: (err) => events.onMalformed(err, this.lineNo, this.nowTs),
       resubscribe: () => undefined, // the recorded frames hold what the venue sent back
+      // as live: the engine leaves a gapped connection to be restarted, whose close/open lines follow
+      restartConnection: () => undefined,
       venueShutdown: (message) =>
         events.emitEvent({ event: 'venue-shutdown', line: this.lineNo, ts: this.nowTs, message }),
       now: () => this.nowTs,
