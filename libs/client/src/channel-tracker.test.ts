@@ -40,3 +40,16 @@ test('an update in another epoch, or before any snapshot, is a gap', () => {
   assert.equal(t.last, undefined);
   assert.deepEqual(t.accept(msg('snapshot', 1, 9)), { deliver: true, gap: undefined });
 });
+
+test('a conflated update may skip seqs but must still increase', () => {
+  const t = new ChannelTracker(ch);
+  t.accept(msg('snapshot', 1));
+  assert.deepEqual(t.accept({ ...msg('update', 5), conflated: true }), { deliver: true, gap: undefined });
+  assert.deepEqual(t.accept({ ...msg('update', 6), conflated: true }), { deliver: true, gap: undefined });
+  assert.equal(
+    t.accept({ ...msg('update', 6), conflated: true }).deliver,
+    false,
+    'a repeat is still dropped',
+  );
+  assert.deepEqual(t.accept(msg('update', 9)).gap?.expected, 7, 'unmarked jumps are still gaps');
+});

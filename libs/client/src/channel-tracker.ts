@@ -2,8 +2,9 @@
  * Sequence tracking for one channel on one connection. The gateway's contract: a snapshot, then
  * updates with seq + 1 in the snapshot's epoch. The tracker checks it, remembers the latest message
  * (so a second local subscriber starts from a snapshot too) and reports any violation as a gap.
+ * An update marked `conflated: true` may skip seqs (latest wins): it only has to increase.
  */
-import type { DataMessage } from '@tickmesh/contracts';
+import type { ConflationMark, DataMessage } from '@tickmesh/contracts';
 import type { GapEvent } from './types';
 
 export interface Verdict {
@@ -29,7 +30,7 @@ export class ChannelTracker {
    * Snapshots always apply and set the baseline. Updates apply when they follow the baseline;
    * a jump or an epoch change is delivered with a gap; a repeat or step back is dropped with one.
    */
-  accept(m: DataMessage): Verdict {
+  accept(m: DataMessage & ConflationMark): Verdict {
     if (m.type === 'snapshot') {
       this.set(m);
       return DELIVER;
@@ -40,7 +41,8 @@ export class ChannelTracker {
       return { deliver: true, gap };
     }
     const expected = this.seq + 1;
-    if (m.seq === expected) {
+    // Conflated updates (conflate_ms, or a slow connection) skip seqs on purpose: only increase.
+    if (m.seq === expected || (m.conflated === true && m.seq > expected)) {
       this.set(m);
       return DELIVER;
     }
@@ -50,7 +52,14 @@ export class ChannelTracker {
     return { deliver: true, gap };
   }
 
-  /** Forgets the baseline: after a reconnect the next message must be a fresh snapshot. */
+  /** The last accepted (epoch, seq): the resume position to send after a reconnect. */
+  get position(): { epoch: number; seq: number } | undefined {
+    return this.epoch === undefined || this.seq === undefined
+      ? undefined
+      : { epoch: this.epoch, seq: this.seq };
+  }
+
+  /** Forgets the baseline: the next message must be a fresh snapshot. */
   reset(): void {
     this.epoch = undefined;
     this.seq = undefined;

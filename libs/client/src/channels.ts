@@ -6,10 +6,10 @@
  * `acked` once the gateway acknowledged it on the current connection; every connection loss
  * clears that and the sequence baseline, and the client resubscribes everything on reopen.
  */
-import type { AckMessage, DataMessage, ErrorMessage } from '@tickmesh/contracts';
+import type { AckMessage, DataMessage, ErrorMessage, ResumePosition } from '@tickmesh/contracts';
 import { ChannelTracker } from './channel-tracker';
 import type { Requests } from './requests';
-import { TickmeshError, type ClientEvents, type Subscription } from './types';
+import { TickmeshError, type ClientEvents, type SubscribeOptions, type Subscription } from './types';
 
 export type AnyHandler = (m: DataMessage) => void;
 
@@ -26,11 +26,17 @@ interface Entry {
   acked: boolean;
   /** a subscribe op for this channel is in flight on the current connection */
   requested: boolean;
+  /** `conflate_ms` requested for this channel (0 = every update) */
+  conflateMs: number;
+  /** the in-flight subscribe carries a resume position: no snapshot will come on its ack */
+  resuming: boolean;
   waiters: Waiter[];
 }
 
 export interface RegistryDeps {
   requests: Requests;
+  /** send resume positions on resubscribe */
+  resume: boolean;
   send(op: object): void;
   isOpen(): boolean;
   emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void;
@@ -46,7 +52,7 @@ export class ChannelRegistry {
   }
 
   /** Adds a handler; resolves when the gateway has acknowledged the channel. */
-  add(name: string, handler: AnyHandler): Promise<Subscription> {
+  add(name: string, handler: AnyHandler, opts: SubscribeOptions = {}): Promise<Subscription> {
     let e = this.entries.get(name);
     if (e === undefined) {
       e = {
@@ -55,6 +61,8 @@ export class ChannelRegistry {
         tracker: new ChannelTracker(name),
         acked: false,
         requested: false,
+        resuming: false,
+        conflateMs: opts.conflateMs ?? 0,
         waiters: [],
       };
       this.entries.set(name, e);
@@ -74,8 +82,19 @@ export class ChannelRegistry {
     });
   }
 
-  /** Sends one subscribe op for `names` (all registered here). */
+  /** Sends the subscribe ops for `names` (all registered here): one per conflation setting. */
   request(names: string[]): void {
+    const groups = new Map<number, string[]>();
+    for (const n of names) {
+      const ms = this.entries.get(n)!.conflateMs;
+      const g = groups.get(ms);
+      if (g === undefined) groups.set(ms, [n]);
+      else g.push(n);
+    }
+    for (const [ms, group] of groups) this.requestOp(group, ms);
+  }
+
+  private requestOp(names: string[], conflateMs: number): void {
     for (const n of names) this.entries.get(n)!.requested = true;
     const id = this.deps.requests.register({
       onAck: (m: AckMessage) => {
@@ -92,7 +111,32 @@ export class ChannelRegistry {
           for (const n of names) this.refused(n, new TickmeshError('timeout', 'no ack', n));
       },
     });
-    this.deps.send({ op: 'subscribe', id, channels: names });
+    const resume = this.deps.resume ? this.resumePositions(names) : undefined;
+    const op: Record<string, unknown> = { op: 'subscribe', id, channels: names };
+    if (conflateMs > 0) op['conflate_ms'] = conflateMs;
+    if (resume !== undefined) op['resume'] = resume;
+    this.deps.send(op);
+  }
+
+  /**
+   * Positions of channels whose every handler has seen the stream: a handler still waiting for its
+   * first message needs a snapshot, which a resume would not send.
+   */
+  private resumePositions(names: string[]): Record<string, ResumePosition> | undefined {
+    let out: Record<string, ResumePosition> | undefined;
+    for (const n of names) {
+      const e = this.entries.get(n)!;
+      const pos = e.tracker.position;
+      e.resuming = pos !== undefined && e.waiters.length === 0;
+      if (pos === undefined || !e.resuming) continue;
+      (out ??= {})[n] = pos;
+    }
+    return out;
+  }
+
+  /** The gateway could not resume `name`: a snapshot follows and sets the new baseline. */
+  notRecovered(name: string): void {
+    this.entries.get(name)?.tracker.reset();
   }
 
   /** Routes a data message to its channel's handlers, checking its sequence first. */
@@ -113,7 +157,9 @@ export class ChannelRegistry {
     for (const e of [...this.entries.values()]) {
       e.acked = false;
       e.requested = false;
-      e.tracker.reset();
+      // The baseline stays while resuming: it is the position to resume from, and a resumed stream
+      // continues it. The gateway answers a refused resume with a snapshot, which resets it anyway.
+      if (!this.deps.resume || err !== undefined) e.tracker.reset();
       if (err !== undefined) this.refused(e.name, err, false);
     }
   }
@@ -129,6 +175,13 @@ export class ChannelRegistry {
     e.requested = false;
     const waiters = e.waiters;
     e.waiters = [];
+    // A handler added while a resume was in flight gets no snapshot from the gateway: it starts
+    // from the resume point, which the replayed updates continue.
+    const last = e.resuming ? e.tracker.last : undefined;
+    e.resuming = false;
+    if (last !== undefined)
+      for (const w of waiters)
+        call(w.handler, last.type === 'snapshot' ? last : { ...last, type: 'snapshot' });
     for (const w of waiters) w.resolve();
   }
 

@@ -7,13 +7,21 @@
  *   restart 1012, slow consumer 4008, network loss) it reconnects with capped exponential backoff
  *   and full jitter, then resubscribes every channel. `close()` stops all of that.
  * - Each subscribed channel delivers a snapshot first, then updates. After a reconnect the gateway
- *   sends a fresh snapshot (usually a new epoch): handlers must replace their state on every
- *   `type: 'snapshot'`. A seq discontinuity inside an epoch is reported as a `gap` event.
+ *   resumes each channel from its last (epoch, seq) when it can (`resumed` event: only the missed
+ *   updates follow, no snapshot) and otherwise sends a fresh snapshot (`notRecovered` event, usually
+ *   a new epoch): handlers must replace their state on every `type: 'snapshot'`. A seq
+ *   discontinuity inside an epoch is reported as a `gap` event.
  * - `subscribe()` resolves on the gateway's `ack` for the channel and rejects on its `error`.
  *   Several handlers may share a channel: one server subscription, and a late handler gets the
  *   latest message as its snapshot.
  */
-import type { DataMessage, ErrorMessage, ServerMessage } from '@tickmesh/contracts';
+import type {
+  DataMessage,
+  ErrorMessage,
+  NotRecoveredMessage,
+  ResumedMessage,
+  ServerMessage,
+} from '@tickmesh/contracts';
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff';
 import { ChannelRegistry, type AnyHandler } from './channels';
 import { Emitter } from './emitter';
@@ -24,6 +32,7 @@ import {
   type ClientEvents,
   type ClientState,
   type MessageFor,
+  type SubscribeOptions,
   type Subscription,
   type TickmeshClientOptions,
 } from './types';
@@ -60,6 +69,7 @@ export class TickmeshClient {
     this.requests = new Requests(opts.requestTimeoutMs ?? 10_000);
     this.channels = new ChannelRegistry({
       requests: this.requests,
+      resume: opts.resume ?? true,
       send: (op) => this.send(op),
       isOpen: () => this.isOpen(),
       emit: (event, value) => this.events.emit(event, value),
@@ -105,8 +115,12 @@ export class TickmeshClient {
     this.setState('closed');
   }
 
-  subscribe<C extends string>(channel: C, onMessage: (m: MessageFor<C>) => void): Promise<Subscription> {
-    return this.channels.add(channel, onMessage as AnyHandler);
+  subscribe<C extends string>(
+    channel: C,
+    onMessage: (m: MessageFor<C>) => void,
+    opts: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    return this.channels.add(channel, onMessage as AnyHandler, opts);
   }
 
   /** The channel's messages as an async iterator; `break` / `return()` unsubscribes. */
@@ -188,9 +202,9 @@ export class TickmeshClient {
   }
 
   private onText(text: string): void {
-    let m: ServerMessage;
+    let m: ServerMessage | ResumedMessage | NotRecoveredMessage;
     try {
-      m = JSON.parse(text) as ServerMessage;
+      m = JSON.parse(text) as ServerMessage | ResumedMessage | NotRecoveredMessage;
     } catch {
       return;
     }
@@ -209,6 +223,13 @@ export class TickmeshClient {
         return;
       case 'welcome':
         this.server = m.server;
+        return;
+      case 'resumed':
+        this.events.emit('resumed', m);
+        return;
+      case 'not_recovered':
+        this.channels.notRecovered(m.ch);
+        this.events.emit('notRecovered', m);
         return;
     }
   }

@@ -12,7 +12,16 @@ export {
   type GapEvent,
   type MessageFor,
   type ReconnectOptions,
+  type SubscribeOptions,
   type Subscription,
   type TickmeshClientOptions,
 } from './types';
-export type { DataMessage, StatusData, TobData } from '@tickmesh/contracts';
+export type {
+  ConflationMark,
+  DataMessage,
+  NotRecoveredMessage,
+  ResumedMessage,
+  ResumePosition,
+  StatusData,
+  TobData,
+} from '@tickmesh/contracts';

@@ -2,7 +2,15 @@
  * Public types of the client: options, states, events, errors, and the channel → data mapping
  * (`tob.*` carries `TobData`, `status.*` carries `StatusData`, per @tickmesh/contracts).
  */
-import type { ChannelData, DataMessage, ErrorCode, StatusData, TobData } from '@tickmesh/contracts';
+import type {
+  ChannelData,
+  DataMessage,
+  ErrorCode,
+  NotRecoveredMessage,
+  ResumedMessage,
+  StatusData,
+  TobData,
+} from '@tickmesh/contracts';
 import type { WebSocketConstructor } from './websocket';
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -22,6 +30,12 @@ export interface TickmeshClientOptions {
   reconnect?: ReconnectOptions;
   /** deadline for an op's answer (ack, pong), ms (default 10 000) */
   requestTimeoutMs?: number;
+  /**
+   * Resume after a reconnect (default true): resubscribe with each channel's last (epoch, seq) so
+   * the gateway replays only the missed updates (`resumed` event) instead of a snapshot, or says it
+   * cannot (`notRecovered` event, then a snapshot).
+   */
+  resume?: boolean;
 }
 
 /** Data type carried by a channel name, from its kind prefix. */
@@ -32,6 +46,14 @@ export type DataFor<C extends string> = C extends `tob.${string}`
     : ChannelData;
 
 export type MessageFor<C extends string> = DataMessage<DataFor<C>>;
+
+export interface SubscribeOptions {
+  /**
+   * Latest-wins delivery: at most one update per `conflateMs` ms, always the latest, marked
+   * `conflated: true` (seqs then only increase). Set by the channel's first subscriber.
+   */
+  conflateMs?: number;
+}
 
 export interface Subscription {
   readonly channel: string;
@@ -54,6 +76,10 @@ export interface GapEvent {
 
 export interface ClientEvents {
   state: ClientState;
+  /** a reconnect resumed this channel: updates `from`..`to` are replayed, then live ones */
+  resumed: ResumedMessage;
+  /** a reconnect could not resume this channel: a snapshot follows */
+  notRecovered: NotRecoveredMessage;
   gap: GapEvent;
   /** errors that no pending call can take (e.g. a channel refused on resubscribe) */
   error: TickmeshError;

@@ -124,3 +124,97 @@ test('a dropped connection reconnects and resubscribes every channel in ops of a
   );
   c.close();
 });
+
+test('a reconnect resubscribes with resume positions; resumed streams continue without a gap', async () => {
+  const c = new TickmeshClient({
+    url: 'ws://fake/ws',
+    WebSocket: FakeSocket,
+    reconnect: { baseMs: 1, capMs: 5 },
+  });
+  await c.connect();
+  const got: [string, number][] = [];
+  const gaps: GapEvent[] = [];
+  const resumed: number[] = [];
+  const lost: string[] = [];
+  c.on('gap', (g) => gaps.push(g));
+  c.on('resumed', (m) => resumed.push(m.from));
+  c.on('notRecovered', (m) => lost.push(m.reason));
+  const sub = c.subscribe(ch, (m) => got.push([m.type, m.seq]));
+  const first = FakeSocket.last!;
+  assert.equal(first.sent[0]!['resume'], undefined, 'nothing to resume on the first subscribe');
+  first.serve({ type: 'ack', id: first.sent[0]!['id'], op: 'subscribe', channels: [ch] });
+  await sub;
+  first.serve(data('snapshot', 4));
+  first.serve(data('update', 5));
+  first.close(1006, '');
+  await waitFor(() => FakeSocket.last !== first && c.state === 'open', { message: 'reopened' });
+
+  const s = FakeSocket.last!;
+  const op = s.sent.find((o) => o['op'] === 'subscribe')!;
+  assert.deepEqual(op['resume'], { [ch]: { epoch: 3, seq: 5 } });
+  s.serve({ type: 'ack', id: op['id'], op: 'subscribe', channels: [ch] });
+  s.serve({ type: 'resumed', ch, epoch: 3, from: 6, to: 7 });
+  s.serve(data('update', 6));
+  s.serve(data('update', 7));
+  assert.deepEqual(resumed, [6]);
+
+  // Next reconnect: the gateway cannot resume; the snapshot of a new epoch is the new baseline.
+  s.close(1006, '');
+  await waitFor(() => FakeSocket.last !== s && c.state === 'open', { message: 'reopened again' });
+  const s3 = FakeSocket.last!;
+  const op3 = s3.sent.find((o) => o['op'] === 'subscribe')!;
+  assert.deepEqual(op3['resume'], { [ch]: { epoch: 3, seq: 7 } });
+  s3.serve({ type: 'ack', id: op3['id'], op: 'subscribe', channels: [ch] });
+  s3.serve({ type: 'not_recovered', ch, reason: 'epoch changed' });
+  s3.serve(data('snapshot', 1, 9));
+  s3.serve(data('update', 2, 9));
+  assert.deepEqual(lost, ['epoch changed']);
+  assert.deepEqual(got, [
+    ['snapshot', 4],
+    ['update', 5],
+    ['update', 6],
+    ['update', 7],
+    ['snapshot', 1],
+    ['update', 2],
+  ]);
+  assert.deepEqual(gaps, []);
+  c.close();
+});
+
+test('resume: false resubscribes without positions', async () => {
+  const c = new TickmeshClient({
+    url: 'ws://fake/ws',
+    WebSocket: FakeSocket,
+    reconnect: { baseMs: 1, capMs: 5 },
+    resume: false,
+  });
+  await c.connect();
+  const sub = c.subscribe(ch, () => undefined);
+  const first = FakeSocket.last!;
+  first.serve({ type: 'ack', id: first.sent[0]!['id'], op: 'subscribe', channels: [ch] });
+  await sub;
+  first.serve(data('snapshot', 4));
+  first.close(1006, '');
+  await waitFor(() => FakeSocket.last !== first && c.state === 'open', { message: 'reopened' });
+  const op = FakeSocket.last!.sent.find((o) => o['op'] === 'subscribe')!;
+  assert.equal(op['resume'], undefined);
+  c.close();
+});
+
+test('conflateMs is sent as conflate_ms; conflated updates with seq jumps are not gaps', async () => {
+  const { c, s } = await connected();
+  const gaps: GapEvent[] = [];
+  const got: number[] = [];
+  c.on('gap', (g) => gaps.push(g));
+  const sub = c.subscribe(ch, (m) => got.push(m.seq), { conflateMs: 250 });
+  const op = s.sent.at(-1)!;
+  assert.deepEqual([op['channels'], op['conflate_ms']], [[ch], 250]);
+  s.serve({ type: 'ack', id: op['id'], op: 'subscribe', channels: [ch] });
+  await sub;
+  s.serve(data('snapshot', 1));
+  s.serve({ ...data('update', 4), conflated: true });
+  s.serve({ ...data('update', 9), conflated: true });
+  assert.deepEqual(got, [1, 4, 9]);
+  assert.deepEqual(gaps, []);
+  c.close();
+});

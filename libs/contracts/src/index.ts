@@ -9,3 +9,4 @@ export * from './redis';
 export * from './book-request';
 export * from './consolidated';
 export * from './book-stats';
+export * from './gateway-resume';

@@ -141,3 +141,43 @@ test('a waiting subscriber that leaves on its snapshot does not take the channel
   ]);
   assert.equal(hub.size, 1);
 });
+
+test('a lingering channel keeps its NATS interest and sequence; resume replays exactly the missed frames', async () => {
+  const bus = new FakeBus();
+  const hub = new ChannelHub(bus, new ManualStore(), { lingerMs: 30, historySize: 3 });
+  const a = new Recorder();
+  hub.join(name, ch, a);
+  bus.publish(tob(1));
+  bus.publish(tob(2));
+  const epoch = (JSON.parse(a.frames[0]!.json) as { epoch: number }).epoch;
+  hub.leave(name, a);
+  assert.equal(bus.handlers.size, 1, 'still listening during the linger');
+  bus.publish(tob(3));
+  bus.publish(tob(4));
+
+  const b = new Recorder();
+  hub.join(name, ch, b, { epoch, seq: 2 });
+  assert.deepEqual(b.seqs, [
+    ['resumed', undefined],
+    ['update', 3],
+    ['update', 4],
+  ] as unknown as [string, number][]);
+  const c = new Recorder();
+  hub.join(name, ch, c, { epoch, seq: 0 }); // 1 is gone: history holds 2..4
+  assert.deepEqual(JSON.parse(c.frames[0]!.json), { type: 'not_recovered', ch: name, reason: 'too old' });
+  assert.deepEqual(c.seqs.slice(1), [['snapshot', 4]]);
+
+  hub.leave(name, b);
+  hub.leave(name, c);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(hub.size, 0, 'dropped after the linger');
+  assert.equal(bus.handlers.size, 0);
+  const d = new Recorder();
+  hub.join(name, ch, d, { epoch, seq: 4 });
+  assert.deepEqual(JSON.parse(d.frames[0]!.json), {
+    type: 'not_recovered',
+    ch: name,
+    reason: 'epoch changed',
+  });
+  hub.close();
+});

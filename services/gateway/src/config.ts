@@ -49,6 +49,13 @@ export const GatewayConfigSchema = Type.Object({
     description:
       'MAX_OUTBOUND_BYTES: queued + socket-buffered bytes per connection before a slow-consumer close',
   }),
+  slowConsumerGraceMs: Type.Integer({
+    default: 1000,
+    minimum: 0,
+    maximum: 60_000,
+    description:
+      'SLOW_CONSUMER_GRACE_MS: over MAX_OUTBOUND_BYTES, conflate updates (latest wins) for up to this long before the slow-consumer close (0 = close at once)',
+  }),
   flushIntervalMs: Type.Integer({
     default: 0,
     minimum: 0,
@@ -76,6 +83,22 @@ export const GatewayConfigSchema = Type.Object({
     default: 5000,
     minimum: 0,
     description: 'SHUTDOWN_GRACE_MS: wait for clients to close after 1012 before terminating them',
+  }),
+  channelLingerMs: Type.Integer({
+    default: 60_000,
+    minimum: 0,
+    description:
+      'CHANNEL_LINGER_MS: keep a channel (epoch, seq, history, NATS subscription) this long after its last subscriber, so reconnecting clients can resume',
+  }),
+  historySize: Type.Integer({
+    default: 1000,
+    minimum: 0,
+    description: 'HISTORY_SIZE: update messages kept per channel for resume (0 disables resume)',
+  }),
+  historyTtlMs: Type.Integer({
+    default: 0,
+    minimum: 0,
+    description: 'HISTORY_TTL_MS: drop resume history older than this (0 = bounded by HISTORY_SIZE only)',
   }),
   instanceName: Type.Optional(
     Type.String({

@@ -12,6 +12,9 @@ import {
   type ChannelData,
   type ErrorCode,
   type ErrorMessage,
+  type NotRecoveredMessage,
+  type NotRecoveredReason,
+  type ResumedMessage,
   type PongMessage,
   type RequestId,
   type WelcomeMessage,
@@ -32,19 +35,39 @@ export type DataKind = 'snapshot' | 'update';
 export class Frame {
   private wsBytes: Buffer | undefined;
   private sseBytes: Buffer | undefined;
+  private conflatedFrame: Frame | undefined;
 
   /**
    * @param json the complete server message as JSON text
    * @param event SSE event name (`snapshot`, `update`, `welcome`)
    * @param sseId SSE `id:` (`<ch>:<epoch>:<seq>`) for data messages
    * @param venueTs venue event time (µs) for the send-latency histogram; 0 = not observed
+   * @param ch the channel of a data message (conflation); undefined for control messages
+   * @param kind `snapshot` or `update` for a data message
    */
   constructor(
     readonly json: string,
     readonly event: string | undefined,
     readonly sseId: string | undefined,
     readonly venueTs: number,
+    readonly ch?: string,
+    readonly kind?: DataKind,
   ) {}
+
+  /**
+   * This data message marked `"conflated":true` (same id and seq): it may follow the channel's
+   * previous message with a seq jump. Built once per frame and shared like the original.
+   */
+  asConflated(): Frame {
+    return (this.conflatedFrame ??= new Frame(
+      `${this.json.slice(0, -1)},"conflated":true}`,
+      this.event,
+      this.sseId,
+      this.venueTs,
+      this.ch,
+      this.kind,
+    ));
+  }
 
   /** Size used for outbound accounting: the JSON length (ASCII for market data, so ≈ bytes). */
   get size(): number {
@@ -79,7 +102,7 @@ export function dataFrame(
   venueTs: number,
 ): Frame {
   const json = `{"type":"${type}","ch":"${ch}","seq":${seq},"epoch":${epoch},"data":${dataJson}}`;
-  return new Frame(json, type, `${ch}:${epoch}:${seq}`, venueTs);
+  return new Frame(json, type, `${ch}:${epoch}:${seq}`, venueTs, ch, type);
 }
 
 /** Serializes channel data without the wire `type` discriminator (and without Redis' `updatedAt`). */
@@ -112,4 +135,16 @@ export function errorFrame(code: ErrorCode, message: string, id?: RequestId, cha
 export function pongFrame(id: RequestId | undefined, ts: number): Frame {
   const m: PongMessage = id === undefined ? { type: 'pong', ts } : { type: 'pong', id, ts };
   return control(m);
+}
+
+/** Resume accepted: updates `from`..`to` of `ch` follow (SSE event `resumed`, no id). */
+export function resumedFrame(ch: string, epoch: number, from: number, to: number): Frame {
+  const m: ResumedMessage = { type: 'resumed', ch, epoch, from, to };
+  return control(m, 'resumed');
+}
+
+/** Resume refused: a fresh snapshot of `ch` follows (SSE event `not_recovered`, no id). */
+export function notRecoveredFrame(ch: string, reason: NotRecoveredReason): Frame {
+  const m: NotRecoveredMessage = { type: 'not_recovered', ch, reason };
+  return control(m, 'not_recovered');
 }

@@ -48,12 +48,17 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`),
   );
   const store: SnapshotStore = new RedisSnapshotStore(cfg.redisUrl, cfg.snapshotTimeoutMs);
-  const hub = new ChannelHub(bus, store);
+  const hub = new ChannelHub(bus, store, {
+    lingerMs: cfg.channelLingerMs,
+    historySize: cfg.historySize,
+    historyTtlMs: cfg.historyTtlMs,
+  });
   const scheduler = new FlushScheduler(cfg.flushIntervalMs);
   const welcome = welcomeFrame(name);
   const closeTimeoutMs = Math.max(1000, cfg.shutdownGraceMs);
   const limits = {
     maxOutboundBytes: cfg.maxOutboundBytes,
+    slowConsumerGraceMs: cfg.slowConsumerGraceMs,
     maxSubscriptions: cfg.maxSubscriptions,
     closeTimeoutMs,
   };

@@ -70,3 +70,18 @@ test('channel names outside the grammar are invalid', () => {
     assert.equal(admitChannels([name], new Set(), 10).rejected[0]?.code, 'invalid_channel', name);
   }
 });
+
+test('subscribe takes optional resume positions and conflate_ms; malformed ones are bad requests', () => {
+  const ok = parseClientOp(
+    '{"op":"subscribe","id":1,"channels":["tob.binance.BTC-USDT"],"resume":{"tob.binance.BTC-USDT":{"epoch":5,"seq":9}},"conflate_ms":100}',
+  );
+  assert.equal(ok.ok, true);
+  assert.deepEqual(ok.ok && ok.op.op === 'subscribe' && ok.op.resume, {
+    'tob.binance.BTC-USDT': { epoch: 5, seq: 9 },
+  });
+  const bad = parseClientOp('{"op":"subscribe","id":2,"channels":["a"],"resume":{"a":{"epoch":5,"seq":-1}}}');
+  assert.equal(bad.ok, false);
+  assert.match(!bad.ok ? bad.message : '', /^\/resume\/a\/seq: /);
+  const conflate = parseClientOp('{"op":"subscribe","id":3,"channels":["a"],"conflate_ms":"fast"}');
+  assert.equal(conflate.ok, false);
+});

@@ -5,23 +5,24 @@
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import {
-  clientOpChecker,
-  ClientOpSchema,
+  gatewayClientOpChecker,
+  GatewayClientOpSchema,
   parseChannel,
   type Channel,
-  type ClientOp,
+  type GatewayClientOp,
   type ErrorCode,
   type RequestId,
 } from '@tickmesh/contracts';
 
-export type Parsed = { ok: true; op: ClientOp } | { ok: false; message: string; id: RequestId | undefined };
+export type Parsed =
+  { ok: true; op: GatewayClientOp } | { ok: false; message: string; id: RequestId | undefined };
 
 /**
  * One compiled checker per op, used only to explain a rejection: the union's own errors point at
  * the union ("Expected union value"), a member's errors name the field.
  */
 const memberChecks = new Map(
-  ClientOpSchema.anyOf.map((m) => [m.properties.op.const as string, TypeCompiler.Compile(m)]),
+  GatewayClientOpSchema.anyOf.map((m) => [m.properties.op.const as string, TypeCompiler.Compile(m)]),
 );
 
 /** Parses one text frame. `id` is echoed in the error when the input carried a usable one. */
@@ -32,7 +33,7 @@ export function parseClientOp(text: string): Parsed {
   } catch {
     return { ok: false, message: 'frame is not valid JSON', id: undefined };
   }
-  if (clientOpChecker.Check(v)) return { ok: true, op: v };
+  if (gatewayClientOpChecker.Check(v)) return { ok: true, op: v };
   return { ok: false, message: describe(v), id: requestIdOf(v) };
 }
 

@@ -4,7 +4,7 @@
  * counts, so several gateways in one process (tests) do not overwrite each other.
  */
 import { LATENCY_BUCKETS, metrics, type CounterChild, type HistogramChild } from '@tickmesh/observability';
-import type { ErrorCode } from '@tickmesh/contracts';
+import type { ErrorCode, NotRecoveredReason } from '@tickmesh/contracts';
 
 export type Transport = 'ws' | 'sse';
 
@@ -31,6 +31,18 @@ const closes = metrics.counter(
 const inbound = metrics.counter(
   'tickmesh_gateway_inbound_errors_total',
   'rejected client input, by error code',
+);
+const resumes = metrics.counter(
+  'tickmesh_gateway_resumes_total',
+  'subscriptions with a resume position, by outcome (resumed or the not_recovered reason)',
+);
+const conflatedUpdates = metrics.counter(
+  'tickmesh_gateway_conflated_total',
+  'updates replaced by a later one of the same channel, by reason (conflate_ms, slow_consumer)',
+);
+const slowConsumers = metrics.counter(
+  'tickmesh_gateway_slow_consumer_total',
+  'slow-consumer transitions: conflating (went over the cap), recovered (drained in time)',
 );
 const snapshots = metrics.counter('tickmesh_gateway_snapshots_total', 'snapshots sent, by source');
 const latency = metrics.histogram(
@@ -86,6 +98,24 @@ export const gatewayMetrics = {
   },
   snapshot(source: 'redis' | 'cache' | 'first_update'): void {
     snapshots.labels({ source }).inc();
+  },
+  conflated(t: Transport, reason: 'conflate_ms' | 'slow_consumer'): void {
+    conflatedUpdates.labels({ transport: t, reason }).inc();
+  },
+  conflatedOf(t: Transport, reason: 'conflate_ms' | 'slow_consumer'): number {
+    return conflatedUpdates.labels({ transport: t, reason }).value;
+  },
+  slowConsumer(t: Transport, event: 'conflating' | 'recovered'): void {
+    slowConsumers.labels({ transport: t, event }).inc();
+  },
+  slowConsumerOf(t: Transport, event: 'conflating' | 'recovered'): number {
+    return slowConsumers.labels({ transport: t, event }).value;
+  },
+  resume(outcome: 'resumed' | NotRecoveredReason): void {
+    resumes.labels({ outcome }).inc();
+  },
+  resumesOf(outcome: 'resumed' | NotRecoveredReason): number {
+    return resumes.labels({ outcome }).value;
   },
   /** Current value of a labelled counter, for tests and the index page. */
   closesOf(t: Transport, reason: CloseReason): number {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Frame } from './frame';
+import { dataFrame, Frame } from './frame';
 import { FlushScheduler, Outbound, type FrameSink } from './outbound';
 
 class Sink implements FrameSink {
@@ -56,5 +56,50 @@ test('a flush that leaves more than the cap in the socket overflows', async () =
   sink.buffered = 11;
   o.push(frame('1'));
   await turn();
+  assert.equal(overflows, 1);
+});
+
+const update = (ch: string, seq: number): Frame => dataFrame('update', ch, seq, 7, '{}', 0);
+
+test('over the cap with a grace: updates conflate per channel (latest wins), then drain and resume', async () => {
+  const sink = new Sink();
+  let overflows = 0;
+  const o = new Outbound(sink, new FlushScheduler(), 200, () => overflows++, 1000);
+  sink.buffered = 210; // the peer stopped reading
+  o.push(update('tob.a.X', 1));
+  await turn();
+  assert.equal(sink.batches.length, 1, 'written, but now over the cap');
+  assert.equal(o.conflating, true);
+  for (let s = 2; s <= 50; s++) o.push(update('tob.a.X', s));
+  o.push(frame('{"type":"pong"}'));
+  for (let s = 1; s <= 5; s++) o.push(update('tob.a.Y', s));
+  await turn();
+  assert.equal(sink.batches.length, 1, 'nothing written while the socket is over the cap');
+  sink.buffered = 0; // the peer reads again
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(overflows, 0);
+  assert.equal(o.conflating, false);
+  const written = sink.batches[1]!;
+  assert.deepEqual(written, [
+    '{"type":"update","ch":"tob.a.X","seq":50,"epoch":7,"data":{},"conflated":true}',
+    '{"type":"pong"}',
+    '{"type":"update","ch":"tob.a.Y","seq":5,"epoch":7,"data":{},"conflated":true}',
+  ]);
+  o.push(update('tob.a.X', 51));
+  await turn();
+  assert.deepEqual(sink.batches[2], ['{"type":"update","ch":"tob.a.X","seq":51,"epoch":7,"data":{}}']);
+});
+
+test('still over the cap when the grace ends: the slow-consumer close', async () => {
+  const sink = new Sink();
+  let overflows = 0;
+  const o = new Outbound(sink, new FlushScheduler(), 100, () => overflows++, 100);
+  sink.buffered = 150;
+  o.push(update('tob.a.X', 1));
+  await turn();
+  assert.equal(o.conflating, true);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(overflows, 0, 'within the grace');
+  await new Promise((r) => setTimeout(r, 120));
   assert.equal(overflows, 1);
 });

@@ -9,6 +9,13 @@
  * `maxBytes`, the connection is handed to `onOverflow` (the transport closes it as a slow
  * consumer) and everything after is discarded. The gateway never drops a frame silently while
  * the connection stays open: no seq gap is ever visible to a client.
+ *
+ * Slow consumers (with `graceMs` > 0): going over the cap first switches the connection to
+ * conflation instead of closing it. While conflating, nothing is written while the socket's unsent
+ * bytes are over the cap, and a new update replaces the queued update of its channel (latest
+ * wins, marked `"conflated":true`, so the client sees a seq jump it is told about). Snapshots and
+ * control messages are never replaced. If the connection is still over the cap `graceMs` after
+ * conflation began, it is closed (4008) as before; once under the cap it returns to normal.
  */
 import { Coalescer } from '@tickmesh/bus';
 import { nowMicros } from '@tickmesh/contracts';
@@ -45,27 +52,43 @@ export class FlushScheduler {
   };
 }
 
+/** How often a conflating connection checks whether its socket drained. */
+const DRAIN_CHECK_MS = 25;
+
 export class Outbound {
   private queue: Frame[] = [];
   private queuedBytes = 0;
   /** the sink's bufferedAmount after the last flush (it only shrinks until the next one) */
   private backlog = 0;
   private stopped = false;
+  /** set while conflating as a slow consumer: when that began (ms) */
+  private conflatingSince: number | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** channel → queue index of its queued update, while conflating */
+  private readonly queuedUpdate = new Map<string, number>();
 
+  /**
+   * @param graceMs slow-consumer conflation time before the close; 0 = close at once when over
+   */
   constructor(
     private readonly sink: FrameSink,
     private readonly scheduler: FlushScheduler,
     private readonly maxBytes: number,
     private readonly onOverflow: () => void,
+    private readonly graceMs = 0,
   ) {}
 
   /** Queues a frame for the next flush. No-op after `stop()` or an overflow. */
   push(frame: Frame): void {
     if (this.stopped) return;
+    if (this.conflatingSince !== undefined) {
+      this.pushConflating(frame);
+      return;
+    }
     this.queue.push(frame);
     this.queuedBytes += frame.size;
     if (this.backlog + this.queuedBytes > this.maxBytes) {
-      this.overflow();
+      this.overCap();
       return;
     }
     if (this.queue.length === 1) this.scheduler.schedule(this);
@@ -74,13 +97,14 @@ export class Outbound {
   /** Writes every queued frame now (also used to send a last message before a close). */
   flush(): void {
     if (this.stopped || this.queue.length === 0) return;
+    if (this.conflatingSince !== undefined) return; // the drain check writes
     const frames = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
     this.sink.writeBatch(frames);
     this.account(frames);
     this.backlog = this.sink.bufferedAmount();
-    if (this.backlog > this.maxBytes) this.overflow();
+    if (this.backlog > this.maxBytes) this.overCap();
   }
 
   /** Discards what is queued and refuses further frames (the connection is closing). */
@@ -88,7 +112,67 @@ export class Outbound {
     this.stopped = true;
     this.queue = [];
     this.queuedBytes = 0;
+    this.queuedUpdate.clear();
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
   }
+
+  /** True while the connection is conflated as a slow consumer. */
+  get conflating(): boolean {
+    return this.conflatingSince !== undefined;
+  }
+
+  private overCap(): void {
+    if (this.graceMs <= 0) {
+      this.overflow();
+      return;
+    }
+    this.conflatingSince = Date.now();
+    gatewayMetrics.slowConsumer(this.sink.transport, 'conflating');
+    // Index what is queued, so later updates replace rather than append.
+    this.queuedUpdate.clear();
+    this.queue.forEach((f, i) => {
+      if (f.kind === 'update' && f.ch !== undefined) this.queuedUpdate.set(f.ch, i);
+    });
+    this.drainTimer = setTimeout(this.drainCheck, DRAIN_CHECK_MS);
+  }
+
+  private pushConflating(frame: Frame): void {
+    if (frame.kind === 'update' && frame.ch !== undefined) {
+      const i = this.queuedUpdate.get(frame.ch);
+      if (i !== undefined) {
+        const next = frame.asConflated();
+        this.queuedBytes += next.size - this.queue[i]!.size;
+        this.queue[i] = next;
+        gatewayMetrics.conflated(this.sink.transport, 'slow_consumer');
+        return;
+      }
+      this.queuedUpdate.set(frame.ch, this.queue.length);
+    }
+    this.queue.push(frame);
+    this.queuedBytes += frame.size;
+    // One update per channel plus control messages: far below the cap unless something is wrong.
+    if (this.queuedBytes > this.maxBytes) this.overflow();
+  }
+
+  private drainCheck = (): void => {
+    this.drainTimer = undefined;
+    if (this.stopped || this.conflatingSince === undefined) return;
+    const buffered = this.sink.bufferedAmount();
+    if (buffered + this.queuedBytes <= this.maxBytes) {
+      // Drained: write the conflated queue and return to normal delivery.
+      this.conflatingSince = undefined;
+      this.queuedUpdate.clear();
+      gatewayMetrics.slowConsumer(this.sink.transport, 'recovered');
+      this.flush();
+      return;
+    }
+    if (Date.now() - this.conflatingSince >= this.graceMs) {
+      this.overflow();
+      return;
+    }
+    this.drainTimer = setTimeout(this.drainCheck, DRAIN_CHECK_MS);
+  };
 
   get pendingBytes(): number {
     return this.queuedBytes;

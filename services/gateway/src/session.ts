@@ -6,7 +6,13 @@
  * This is where per-connection policy lives (subscription limit today; resume, conflation, auth
  * and rate limits later), so transports stay byte movers.
  */
-import { nowMicros, type ClientOp, type ErrorCode, type RequestId } from '@tickmesh/contracts';
+import {
+  nowMicros,
+  type ErrorCode,
+  type GatewayClientOp,
+  type RequestId,
+  type ResumePosition,
+} from '@tickmesh/contracts';
 import type { ChannelHub, Subscriber } from './channel-hub';
 import { ackFrame, errorFrame, pongFrame, type Frame } from './frame';
 import { admitChannels, parseClientOp, type Admission } from './inbound';
@@ -19,9 +25,20 @@ export interface SessionLimits {
   maxSubscriptions: number;
 }
 
+/** Per-channel latest-wins state of a subscription made with `conflate_ms`. */
+interface Conflation {
+  readonly ms: number;
+  /** when the last update went out (ms) */
+  lastSent: number;
+  /** the latest update not yet sent */
+  pending: Frame | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
 export class Session implements Subscriber {
   readonly id = nextSessionId++;
   private readonly subs = new Set<string>();
+  private readonly conflation = new Map<string, Conflation>();
   private closed = false;
 
   constructor(
@@ -33,7 +50,44 @@ export class Session implements Subscriber {
 
   /** Channel frames from the hub, and any other frame for this connection. */
   deliver(frame: Frame): void {
+    if (frame.kind === 'update' && frame.ch !== undefined) {
+      const c = this.conflation.get(frame.ch);
+      if (c !== undefined) {
+        this.deliverConflated(c, frame);
+        return;
+      }
+    }
     this.out.push(frame);
+  }
+
+  /** At most one update per `c.ms`, always the latest, each marked `"conflated":true`. */
+  private deliverConflated(c: Conflation, frame: Frame): void {
+    const now = Date.now();
+    if (c.timer === undefined && now - c.lastSent >= c.ms) {
+      c.lastSent = now;
+      this.out.push(frame.asConflated());
+      return;
+    }
+    if (c.pending !== undefined) gatewayMetrics.conflated(this.transport, 'conflate_ms');
+    c.pending = frame;
+    c.timer ??= setTimeout(
+      () => {
+        c.timer = undefined;
+        const f = c.pending;
+        c.pending = undefined;
+        if (f === undefined || this.closed) return;
+        c.lastSent = Date.now();
+        this.out.push(f.asConflated());
+      },
+      Math.max(0, c.lastSent + c.ms - now),
+    );
+  }
+
+  private stopConflation(name: string): void {
+    const c = this.conflation.get(name);
+    if (c === undefined) return;
+    clearTimeout(c.timer);
+    this.conflation.delete(name);
   }
 
   get subscriptionCount(): number {
@@ -56,10 +110,10 @@ export class Session implements Subscriber {
     this.out.push(errorFrame(code, message, id, channel));
   }
 
-  handleOp(op: ClientOp): void {
+  handleOp(op: GatewayClientOp): void {
     switch (op.op) {
       case 'subscribe':
-        this.subscribe(op.channels, op.id);
+        this.subscribe(op.channels, op.id, true, op.resume, op.conflate_ms);
         return;
       case 'unsubscribe':
         this.unsubscribe(op.channels, op.id);
@@ -77,17 +131,34 @@ export class Session implements Subscriber {
 
   /**
    * Subscribes: per-channel errors first, then one `ack` with the accepted channels, then each new
-   * channel's snapshot (now when the gateway has a value, later otherwise).
+   * channel's snapshot (now when the gateway has a value, later otherwise). A channel with a
+   * `resume` position gets `resumed` + its missed updates, or `not_recovered` + the snapshot.
    */
-  subscribe(channels: readonly string[], id?: RequestId, ack = true): void {
+  subscribe(
+    channels: readonly string[],
+    id?: RequestId,
+    ack = true,
+    resume?: Readonly<Record<string, ResumePosition>>,
+    conflateMs?: number,
+  ): void {
     const a = this.admit(channels);
     for (const r of a.rejected) this.reject(r.code, r.message, id, r.name);
     if (ack) this.out.push(ackFrame('subscribe', a.accepted, id));
-    for (const j of a.join) this.subs.add(j.name);
+    for (const j of a.join) {
+      this.subs.add(j.name);
+      // tob and status are state channels: latest wins is lossless for their current value.
+      if (conflateMs !== undefined && conflateMs > 0)
+        this.conflation.set(j.name, { ms: conflateMs, lastSent: 0, pending: undefined, timer: undefined });
+    }
     gatewayMetrics.subscriptionsChanged(a.join.length);
     for (const j of a.join) {
       if (this.closed) return;
-      this.hub.join(j.name, j.channel, this);
+      this.hub.join(
+        j.name,
+        j.channel,
+        this,
+        resume !== undefined && Object.hasOwn(resume, j.name) ? resume[j.name] : undefined,
+      );
     }
   }
 
@@ -99,6 +170,7 @@ export class Session implements Subscriber {
         continue;
       }
       this.hub.leave(name, this);
+      this.stopConflation(name);
       removed.push(name);
     }
     gatewayMetrics.subscriptionsChanged(-removed.length);
@@ -111,6 +183,7 @@ export class Session implements Subscriber {
     this.closed = true;
     this.out.stop();
     for (const name of this.subs) this.hub.leave(name, this);
+    for (const name of [...this.conflation.keys()]) this.stopConflation(name);
     gatewayMetrics.subscriptionsChanged(-this.subs.size);
     this.subs.clear();
   }

@@ -5,12 +5,18 @@
  * timing the stream out. A bad channel list is answered before the stream starts, with HTTP 400
  * and an `error` message body using the WebSocket error codes.
  *
+ * Resume: an EventSource reconnects with `Last-Event-ID: <ch>:<epoch>:<seq>` (the id of the last
+ * event it got). That channel is resumed (`resumed` + the missed updates, or `not_recovered` + a
+ * snapshot); the connection's other channels get fresh snapshots, since an event id names only its
+ * own channel. Clients that track every channel may pass all positions in the `lastEventId` query
+ * parameter (used when the header is absent): `ch1:e:s,ch2:e:s`.
+ *
  * The same outbound cap as WebSocket applies: a client that falls MAX_OUTBOUND_BYTES behind has
  * its response ended (and its socket destroyed if it does not drain within the close timeout);
  * EventSource reconnects on its own and gets fresh snapshots.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { nowMicros, type ErrorCode } from '@tickmesh/contracts';
+import { nowMicros, type ErrorCode, type ResumePosition } from '@tickmesh/contracts';
 import type { ChannelHub } from './channel-hub';
 import { errorFrame, type Frame } from './frame';
 import { gatewayMetrics, type CloseReason } from './metrics';
@@ -19,6 +25,8 @@ import { Session } from './session';
 
 export interface SseServerOptions {
   maxOutboundBytes: number;
+  /** slow consumers are conflated this long before the close (0 = close at once) */
+  slowConsumerGraceMs: number;
   maxSubscriptions: number;
   heartbeatMs: number;
   closeTimeoutMs: number;
@@ -48,7 +56,7 @@ export class SseServer {
     return this.conns.size;
   }
 
-  handle(_req: IncomingMessage, res: ServerResponse, url: URL): void {
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const channels = (url.searchParams.get('channels') ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -64,9 +72,15 @@ export class SseServer {
         res.uncork();
       },
     };
-    const out = new Outbound(sink, this.scheduler, this.opts.maxOutboundBytes, () => {
-      if (holder.c !== undefined) this.end(holder.c, 'slow_consumer');
-    });
+    const out = new Outbound(
+      sink,
+      this.scheduler,
+      this.opts.maxOutboundBytes,
+      () => {
+        if (holder.c !== undefined) this.end(holder.c, 'slow_consumer');
+      },
+      this.opts.slowConsumerGraceMs,
+    );
     const session = new Session('sse', this.hub, out, { maxSubscriptions: this.opts.maxSubscriptions });
 
     const problem = channels.length === 0 ? badRequest() : firstRejection(session, channels);
@@ -94,7 +108,9 @@ export class SseServer {
       gatewayMetrics.connectionClosed('sse');
     });
     out.push(this.welcome);
-    session.subscribe(channels, undefined, false);
+    const header = req.headers['last-event-id'];
+    const lastId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('lastEventId');
+    session.subscribe(channels, undefined, false, lastId ? parseLastEventId(lastId) : undefined);
   }
 
   /** Shutdown: writes what is queued, then ends every stream. */
@@ -149,4 +165,18 @@ function firstRejection(session: Session, channels: string[]): Problem | undefin
   const r = session.admit(channels).rejected[0];
   if (r === undefined) return undefined;
   return { code: r.code, message: r.message, channel: r.name };
+}
+
+/**
+ * `ch:epoch:seq[,ch:epoch:seq...]` → resume positions. Malformed parts are ignored (that channel
+ * gets a plain snapshot); channel names never contain `:`.
+ */
+export function parseLastEventId(text: string): Record<string, ResumePosition> {
+  const out = Object.create(null) as Record<string, ResumePosition>;
+  for (const part of text.slice(0, 16_384).split(',', 100)) {
+    const m = /^([^:,\s]{1,128}):(\d{1,10}):(\d{1,15})$/.exec(part.trim());
+    if (m === null) continue;
+    out[m[1]!] = { epoch: Number(m[2]), seq: Number(m[3]) };
+  }
+  return out;
 }

@@ -23,6 +23,8 @@ import { Session } from './session';
 export interface WsServerOptions {
   maxInboundBytes: number;
   maxOutboundBytes: number;
+  /** slow consumers are conflated this long before the close (0 = close at once) */
+  slowConsumerGraceMs: number;
   maxSubscriptions: number;
   wsPingMs: number;
   /** how long a closing handshake may take before the socket is destroyed */
@@ -97,10 +99,16 @@ export class WsServer {
       },
     };
     const holder: { c?: WsConn } = {};
-    const out = new Outbound(sink, this.scheduler, this.opts.maxOutboundBytes, () => {
-      if (holder.c !== undefined)
-        this.close(holder.c, CLOSE_CODES.slowConsumer, 'slow consumer', 'slow_consumer');
-    });
+    const out = new Outbound(
+      sink,
+      this.scheduler,
+      this.opts.maxOutboundBytes,
+      () => {
+        if (holder.c !== undefined)
+          this.close(holder.c, CLOSE_CODES.slowConsumer, 'slow consumer', 'slow_consumer');
+      },
+      this.opts.slowConsumerGraceMs,
+    );
     const session = new Session('ws', this.hub, out, { maxSubscriptions: this.opts.maxSubscriptions });
     const c: WsConn = { ws, session, out, alive: true };
     holder.c = c;

@@ -40,7 +40,12 @@ export interface TestGateway extends RunningGateway {
   natsName: string;
 }
 
-/** Starts a gateway on a free port, closed when the test ends. */
+/**
+ * Starts a gateway on a free port, closed when the test ends. Two defaults differ from production
+ * here, so the older tests keep testing the behaviour they were written for, and newer tests opt
+ * in: CHANNEL_LINGER_MS 0 (channels go with their last subscriber) and SLOW_CONSUMER_GRACE_MS 0
+ * (over the cap closes at once, after a gap-free prefix, instead of conflating first).
+ */
 export async function gateway(
   t: TestContext,
   env: Env,
@@ -54,6 +59,8 @@ export async function gateway(
     gatewayPort: 0,
     shutdownGraceMs: 1000,
     instanceName,
+    channelLingerMs: 0,
+    slowConsumerGraceMs: 0,
     ...cfg,
   });
   t.after(() => gw.close());

@@ -22,10 +22,16 @@ export class SseTestClient {
   private res: IncomingMessage | undefined;
 
   /** Opens `/sse?channels=...` and resolves once the response head arrived. */
-  static open(port: number, channels: string): Promise<SseTestClient> {
+  static open(
+    port: number,
+    channels: string,
+    headers: Record<string, string> = {},
+    query = '',
+  ): Promise<SseTestClient> {
     const c = new SseTestClient();
+    const url = `http://127.0.0.1:${port}/sse?channels=${encodeURIComponent(channels)}${query}`;
     return new Promise((resolve, reject) => {
-      const req = get(`http://127.0.0.1:${port}/sse?channels=${encodeURIComponent(channels)}`, (res) => {
+      const req = get(url, { headers }, (res) => {
         c.res = res;
         c.status = res.statusCode ?? 0;
         c.headers = res.headers;

@@ -3,8 +3,16 @@
  * conditions on what arrived. Close code and reason are kept for close-code assertions.
  */
 import { WebSocket, type ClientOptions } from 'ws';
-import type { DataMessage, ErrorMessage, ServerMessage } from '@tickmesh/contracts';
+import type {
+  DataMessage,
+  ErrorMessage,
+  NotRecoveredMessage,
+  ResumedMessage,
+  ServerMessage as V1ServerMessage,
+} from '@tickmesh/contracts';
 import { waitFor } from '@tickmesh/test-harness';
+
+type ServerMessage = V1ServerMessage | ResumedMessage | NotRecoveredMessage;
 
 export class WsTestClient {
   readonly raw: string[] = [];
