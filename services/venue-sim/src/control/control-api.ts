@@ -126,6 +126,16 @@ export class ControlApi {
         return { ...f, symbols: venue.market.pause(f.symbol) };
       case 'resume':
         return { ...f, symbols: venue.market.resume(f.symbol) };
+      case 'duplicate':
+        return { ...f, pending: venue.duplicateBookMessages(f.symbol, f.count) };
+      case 'reorder':
+        return { ...f, pending: venue.reorderBookMessages(f.symbol) };
+      case 'stall':
+        return { ...f, stalled: venue.stall(f.ms) };
+      case 'rest-429':
+        return { ...f, pending: venue.rest429(f.count, f.retryAfterSec) };
+      case 'shutdown':
+        return { ...f, closed: venue.shutdown() };
     }
   }
 }

@@ -60,3 +60,35 @@ test('invalid faults name the problem', () => {
   );
   assert.match(err({ venue: 'binance', kind: 'disconnect', code: 1006 }), /"code" must be/);
 });
+
+test('new fault kinds: duplicate, reorder, stall, rest-429, shutdown', () => {
+  assert.deepEqual(
+    parseFault({ venue: 'binance', symbol: 'BTCUSDT', kind: 'duplicate', count: 3 }, symbolsOf),
+    {
+      ok: true,
+      fault: { kind: 'duplicate', venue: 'binance', symbol: 'BTCUSDT', count: 3 },
+    },
+  );
+  assert.deepEqual(parseFault({ venue: 'binance', symbol: 'BTCUSDT', kind: 'reorder' }, symbolsOf), {
+    ok: true,
+    fault: { kind: 'reorder', venue: 'binance', symbol: 'BTCUSDT' },
+  });
+  assert.deepEqual(parseFault({ venue: 'binance', kind: 'stall', ms: 500 }, symbolsOf), {
+    ok: true,
+    fault: { kind: 'stall', venue: 'binance', ms: 500 },
+  });
+  assert.deepEqual(parseFault({ venue: 'binance', kind: 'rest-429' }, symbolsOf), {
+    ok: true,
+    fault: { kind: 'rest-429', venue: 'binance', count: 1, retryAfterSec: 1 },
+  });
+  assert.deepEqual(parseFault({ venue: 'binance', kind: 'shutdown' }, symbolsOf), {
+    ok: true,
+    fault: { kind: 'shutdown', venue: 'binance' },
+  });
+  assert.match(err({ venue: 'binance', kind: 'duplicate' }), /"symbol" is required/);
+  assert.match(err({ venue: 'binance', kind: 'reorder', symbol: 'BTCUSDT', count: 2 }), /unknown field/);
+  assert.match(err({ venue: 'binance', kind: 'stall' }), /"ms" is required/);
+  assert.match(err({ venue: 'binance', kind: 'stall', ms: 0 }), /"ms"/);
+  assert.match(err({ venue: 'binance', kind: 'rest-429', retryAfterSec: -1 }), /retryAfterSec/);
+  assert.match(err({ venue: 'binance', kind: 'shutdown', code: 1000 }), /unknown field/);
+});

@@ -13,7 +13,7 @@ import type { Logger } from '../../log';
 import { rejectUpgrade } from '../../server/http-io';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
-import type { VenueProtocol, VenueStats, VenueSymbolStats } from '../venue';
+import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
 import { errorReply, parseControlMessage, resultReply } from './control-messages';
 import { handleRest } from './rest';
 import { StreamHub, type Connection, type HubOptions } from './stream-hub';
@@ -39,6 +39,7 @@ export class BinanceVenue implements VenueProtocol {
   private readonly hub: StreamHub;
   private readonly symbols = new Map<string, SymbolState>();
   private readonly unlisten: () => void;
+  private readonly faults = new VenueFaults();
 
   constructor(
     readonly market: Market,
@@ -64,6 +65,11 @@ export class BinanceVenue implements VenueProtocol {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (
+      url.pathname.startsWith('/api/v3/') &&
+      this.faults.takeRest(res, '{"code":-1003,"msg":"Too many requests; simulated rate limit."}')
+    )
+      return true;
     return handleRest(req, res, url, this.market);
   }
 
@@ -101,6 +107,29 @@ export class BinanceVenue implements VenueProtocol {
     return this.hub.closeAll(code, reason);
   }
 
+  duplicateBookMessages(symbol: string, count: number): number {
+    return this.faults.duplicate(symbol, count);
+  }
+
+  reorderBookMessages(symbol: string): number {
+    return this.faults.reorder(symbol);
+  }
+
+  stall(ms: number): number {
+    return this.faults.stall(this.hub.sockets(), ms);
+  }
+
+  rest429(count: number, retryAfterSec: number): number {
+    return this.faults.rest429(count, retryAfterSec);
+  }
+
+  /** `serverShutdown` (wrapped as `!serverShutdown` on combined connections), then close 1001. */
+  shutdown(): number {
+    const n = this.hub.size;
+    this.hub.shutdown();
+    return n;
+  }
+
   stats(): VenueStats {
     const symbols: Record<string, VenueSymbolStats> = {};
     for (const [name, s] of this.symbols) {
@@ -112,6 +141,7 @@ export class BinanceVenue implements VenueProtocol {
 
   async close(): Promise<void> {
     this.unlisten();
+    this.faults.dispose();
     this.hub.shutdown();
     // Give close handshakes a moment, then cut whatever is left.
     await this.hub.drained(1000);
@@ -133,7 +163,9 @@ export class BinanceVenue implements VenueProtocol {
     s.depthSent++;
     if (!this.hub.hasSubscribers(s.depthNames)) return;
     const tail = depthTail(model.spec, update);
-    s.framesSent += this.hub.publish(s.depthNames, (us, inMicros) => depthEvent(timeIn(us, inMicros), tail));
+    s.framesSent += this.faults.emitBook(update.symbol, () =>
+      this.hub.publish(s.depthNames, (us, inMicros) => depthEvent(timeIn(us, inMicros), tail)),
+    );
   }
 
   private onTrade(model: SymbolModel, trade: Trade): void {

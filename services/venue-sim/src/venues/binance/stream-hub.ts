@@ -58,6 +58,11 @@ export class StreamHub {
     return this.conns.size;
   }
 
+  /** the open connections' sockets (stall fault) */
+  *sockets(): Iterable<WebSocket> {
+    for (const c of this.conns) if (!c.closing) yield c.ws;
+  }
+
   add(ws: WebSocket, target: ConnectTarget, remote: string): Connection {
     const now = performance.now();
     const conn: Connection = {

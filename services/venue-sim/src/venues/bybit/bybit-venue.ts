@@ -24,7 +24,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
-import type { VenueProtocol, VenueStats, VenueSymbolStats } from '../venue';
+import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
 import { DepthWindow } from './depth-window';
 import { handleBybitRest } from './rest';
 import {
@@ -104,6 +104,7 @@ export class BybitVenue implements VenueProtocol {
     clientTracking: false,
   });
   private readonly conns = new Set<Conn>();
+  private readonly faults = new VenueFaults();
   private readonly symbols = new Map<string, SymbolState>();
   private readonly unlisten: () => void;
   private idleTimer: ReturnType<typeof setInterval> | undefined;
@@ -158,6 +159,12 @@ export class BybitVenue implements VenueProtocol {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (
+      url.pathname.startsWith('/v5/market/') &&
+      url.searchParams.get('category') === this.category &&
+      this.faults.takeRest(res, envelope('{}', Date.now(), 10006, 'Too many visits!'))
+    )
+      return true;
     return handleBybitRest(req, res, url, {
       category: this.category,
       market: this.market,
@@ -231,9 +238,34 @@ export class BybitVenue implements VenueProtocol {
     return { connections: this.conns.size, symbols };
   }
 
+  duplicateBookMessages(symbol: string, count: number): number {
+    return this.faults.duplicate(symbol, count);
+  }
+
+  reorderBookMessages(symbol: string): number {
+    return this.faults.reorder(symbol);
+  }
+
+  stall(ms: number): number {
+    return this.faults.stall(
+      [...this.conns].filter((c) => !c.closing).map((c) => c.ws),
+      ms,
+    );
+  }
+
+  rest429(count: number, retryAfterSec: number): number {
+    return this.faults.rest429(count, retryAfterSec);
+  }
+
+  /** Bybit has no shutdown notice: close 1001. */
+  shutdown(): number {
+    return this.disconnectAll(1001, 'server shutdown');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.faults.dispose();
     this.unlisten();
     this.stopIdleTimer();
     this.disconnectAll(1001, 'server shutdown');
@@ -497,6 +529,7 @@ export class BybitVenue implements VenueProtocol {
       s.depthSent++;
     }
     let sendUs = 0;
+    const out: [Set<Conn>, string][] = [];
     for (const t of s.books.values()) {
       const change = t.window.advance(model, update);
       if (drop) {
@@ -518,8 +551,13 @@ export class BybitVenue implements VenueProtocol {
         seq: update.lastId,
         sendUs,
       });
-      s.framesSent += this.sendAll(t.subscribers, text);
+      out.push([t.subscribers, text]);
     }
+    if (out.length === 0) return;
+    // one update is one book message per depth topic: duplicated or reordered together
+    s.framesSent += this.faults.emitBook(update.symbol, () =>
+      out.reduce((n, [subs, text]) => n + this.sendAll(subs, text), 0),
+    );
   }
 
   private onTrade(model: SymbolModel, trade: Trade): void {

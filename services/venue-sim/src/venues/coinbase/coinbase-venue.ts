@@ -25,8 +25,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
-import type { VenueProtocol, VenueStats, VenueSymbolStats } from '../venue';
-import { handleCoinbaseRest, pricebook } from './rest';
+import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
+import { handleCoinbaseRest, pricebook, REST_PREFIX } from './rest';
 import {
   envelope,
   errorMessage,
@@ -97,6 +97,7 @@ export class CoinbaseVenue implements VenueProtocol {
     clientTracking: false,
   });
   private readonly conns = new Set<Conn>();
+  private readonly faults = new VenueFaults();
   private readonly heartbeatConns = new Set<Conn>();
   private readonly products = new Map<string, ProductState>();
   private readonly unlisten: () => void;
@@ -150,6 +151,11 @@ export class CoinbaseVenue implements VenueProtocol {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (
+      url.pathname.startsWith(REST_PREFIX) &&
+      this.faults.takeRest(res, '{"error":"RESOURCE_EXHAUSTED","message":"Too many requests"}')
+    )
+      return true;
     return handleCoinbaseRest(req, res, url, this.market);
   }
 
@@ -193,9 +199,34 @@ export class CoinbaseVenue implements VenueProtocol {
     return { connections: this.conns.size, symbols };
   }
 
+  duplicateBookMessages(symbol: string, count: number): number {
+    return this.faults.duplicate(symbol, count);
+  }
+
+  reorderBookMessages(symbol: string): number {
+    return this.faults.reorder(symbol);
+  }
+
+  stall(ms: number): number {
+    return this.faults.stall(
+      [...this.conns].filter((c) => !c.closing).map((c) => c.ws),
+      ms,
+    );
+  }
+
+  rest429(count: number, retryAfterSec: number): number {
+    return this.faults.rest429(count, retryAfterSec);
+  }
+
+  /** Coinbase has no shutdown notice: close 1001. */
+  shutdown(): number {
+    return this.disconnectAll(1001, 'server shutdown');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.faults.dispose();
     this.unlisten();
     this.stopHeartbeats();
     this.disconnectAll(1001, 'server shutdown');
@@ -250,6 +281,11 @@ export class CoinbaseVenue implements VenueProtocol {
 
   /** Sends one enveloped message with the connection's next sequence_num. */
   private send(conn: Conn, parts: EnvelopeParts): boolean {
+    return this.sendText(conn, () => withSequence(parts, conn.seq++));
+  }
+
+  /** Sends a frame rendered only if the connection can take it. */
+  private sendText(conn: Conn, text: () => string): boolean {
     if (conn.closing || conn.ws.readyState !== conn.ws.OPEN) return false;
     if (conn.ws.bufferedAmount > this.opts.maxBufferedBytes) {
       this.log.warn(
@@ -260,7 +296,7 @@ export class CoinbaseVenue implements VenueProtocol {
       conn.ws.close(1008, 'slow consumer');
       return false;
     }
-    conn.ws.send(withSequence(parts, conn.seq++), { binary: false });
+    conn.ws.send(text(), { binary: false });
     return true;
   }
 
@@ -408,7 +444,14 @@ export class CoinbaseVenue implements VenueProtocol {
     if (p.level2.size === 0) return;
     const time = rfc3339(nowMicros());
     const parts = envelope('l2_data', time, l2UpdateEvents(model.spec, update.changes, time));
-    for (const c of p.level2) if (this.send(c, parts)) p.framesSent++;
+    // sequence_num is taken now: a reordered frame keeps its number, a duplicate repeats it
+    const frames: [Conn, string][] = [];
+    for (const c of p.level2) {
+      if (!c.closing && c.ws.readyState === c.ws.OPEN) frames.push([c, withSequence(parts, c.seq++)]);
+    }
+    p.framesSent += this.faults.emitBook(update.symbol, () =>
+      frames.reduce((n, [c, f]) => n + (this.sendText(c, () => f) ? 1 : 0), 0),
+    );
   }
 
   private onTrade(model: SymbolModel, trade: Trade): void {

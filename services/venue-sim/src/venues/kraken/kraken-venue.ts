@@ -26,7 +26,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
-import type { VenueProtocol, VenueStats, VenueSymbolStats } from '../venue';
+import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
 import { BookView } from './book-view';
 import { depthBody, handleKrakenRest, pairNames } from './rest';
 import {
@@ -99,6 +99,7 @@ export class KrakenVenue implements VenueProtocol {
     clientTracking: false,
   });
   private readonly conns = new Set<Conn>();
+  private readonly faults = new VenueFaults();
   private readonly symbols = new Map<string, SymbolState>();
   private readonly names = new Map<string, string>();
   private readonly unlisten: () => void;
@@ -161,6 +162,11 @@ export class KrakenVenue implements VenueProtocol {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (
+      url.pathname.startsWith('/0/public/') &&
+      this.faults.takeRest(res, '{"error":["EGeneral:Too many requests"]}')
+    )
+      return true;
     return handleKrakenRest(req, res, url, { market: this.market, resolve: (n) => this.resolve(n) });
   }
 
@@ -212,9 +218,34 @@ export class KrakenVenue implements VenueProtocol {
     return { connections: this.conns.size, symbols };
   }
 
+  duplicateBookMessages(symbol: string, count: number): number {
+    return this.faults.duplicate(symbol, count);
+  }
+
+  reorderBookMessages(symbol: string): number {
+    return this.faults.reorder(symbol);
+  }
+
+  stall(ms: number): number {
+    return this.faults.stall(
+      [...this.conns].filter((c) => !c.closing).map((c) => c.ws),
+      ms,
+    );
+  }
+
+  rest429(count: number, retryAfterSec: number): number {
+    return this.faults.rest429(count, retryAfterSec);
+  }
+
+  /** Kraken v2 has no shutdown notice: close 1001. */
+  shutdown(): number {
+    return this.disconnectAll(1001, 'server shutdown');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.faults.dispose();
     this.unlisten();
     this.stopHeartbeat();
     this.disconnectAll(1001, 'server shutdown');
@@ -496,6 +527,7 @@ export class KrakenVenue implements VenueProtocol {
     let sendUs = 0;
     let checksum = s.checksum;
     let corrupted = false;
+    const out: [Set<Conn>, string][] = [];
     for (const sub of s.books.values()) {
       const change = sub.view.advance(model, update);
       if (drop || change === undefined || sub.subscribers.size === 0) continue;
@@ -508,7 +540,13 @@ export class KrakenVenue implements VenueProtocol {
         }
       }
       const text = bookMessage({ type: 'update', spec: model.spec, ...change, checksum, sendUs });
-      s.framesSent += this.sendAll(sub.subscribers, text);
+      out.push([sub.subscribers, text]);
+    }
+    if (out.length > 0) {
+      // one update is one book message per subscribed depth: duplicated or reordered together
+      s.framesSent += this.faults.emitBook(update.symbol, () =>
+        out.reduce((n, [subs, text]) => n + this.sendAll(subs, text), 0),
+      );
     }
     if (corrupted) this.log.debug({ symbol: update.symbol }, 'fault: book checksum corrupted');
   }

@@ -29,7 +29,7 @@ import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
 import { DepthWindow } from '../bybit';
-import type { VenueProtocol, VenueStats, VenueSymbolStats } from '../venue';
+import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
 import { handleOkxRest } from './rest';
 import {
   booksMessage,
@@ -125,6 +125,7 @@ export class OkxVenue implements VenueProtocol {
     clientTracking: false,
   });
   private readonly conns = new Set<Conn>();
+  private readonly faults = new VenueFaults();
   private readonly symbols = new Map<string, SymbolState>();
   private readonly unlisten: () => void;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -181,6 +182,11 @@ export class OkxVenue implements VenueProtocol {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (
+      url.pathname.startsWith('/api/v5/') &&
+      this.faults.takeRest(res, '{"msg":"Too Many Requests","code":"50011"}')
+    )
+      return true;
     return handleOkxRest(req, res, url, {
       market: this.market,
       instTypeOf: (s) => this.symbols.get(s)?.info.instType,
@@ -252,9 +258,34 @@ export class OkxVenue implements VenueProtocol {
     return { connections: this.conns.size, symbols };
   }
 
+  duplicateBookMessages(symbol: string, count: number): number {
+    return this.faults.duplicate(symbol, count);
+  }
+
+  reorderBookMessages(symbol: string): number {
+    return this.faults.reorder(symbol);
+  }
+
+  stall(ms: number): number {
+    return this.faults.stall(
+      [...this.conns].filter((c) => !c.closing).map((c) => c.ws),
+      ms,
+    );
+  }
+
+  rest429(count: number, retryAfterSec: number): number {
+    return this.faults.rest429(count, retryAfterSec);
+  }
+
+  /** OKX: close 1001 (the simulator does not send the `notice` event). */
+  shutdown(): number {
+    return this.disconnectAll(1001, 'server shutdown');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.faults.dispose();
     this.unlisten();
     this.stopTimer();
     this.disconnectAll(1001, 'server shutdown');
@@ -481,7 +512,7 @@ export class OkxVenue implements VenueProtocol {
     if (ch.subscribers.size === 0) return;
     ch.lastPushAt = performance.now();
     const text = this.booksText(model, 'update', change.bids, change.asks, prevSeqId, seqId, nowMicros());
-    s.framesSent += this.sendAll(ch.subscribers, text);
+    s.framesSent += this.faults.emitBook(update.symbol, () => this.sendAll(ch.subscribers, text));
   }
 
   private onTrade(model: SymbolModel, trade: Trade): void {
