@@ -17,7 +17,18 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 import { codecByName, decode, CodecError, type Codec, type WireMessage } from '@tickmesh/contracts';
-import { createLogger, metrics, RateLimitedLog, type Logger } from '@tickmesh/observability';
+import {
+  createLogger,
+  extractTraceContext,
+  injectTraceHeaders,
+  injectSampledTrace,
+  metrics,
+  RateLimitedLog,
+  tracingAvailable,
+  withSpan,
+  type Logger,
+  type TraceContext,
+} from '@tickmesh/observability';
 import { Coalescer } from './coalescer';
 
 export type BusState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -34,8 +45,34 @@ export interface BusOptions {
    * most once per this interval (ms; 0 = every turn). See Coalescer.
    */
   publishIntervalMs?: number;
+  /**
+   * Carry W3C trace context on 1 in N published messages (headers are created only for those);
+   * 0 = off. Default: env TRACE_SAMPLE_EVERY, else 0.
+   */
+  traceSampleEvery?: number;
   logger?: Logger;
 }
+
+/**
+ * The trace context a sampled message carries (`traceparent` header), for a handler to continue
+ * the trace (`withSpan(name, attrs, fn, ctx)`); undefined for unsampled messages (no headers).
+ */
+export function traceContextOf(headers: MsgHdrs | undefined): TraceContext | undefined {
+  return headers === undefined ? undefined : extractTraceContext(headers);
+}
+
+function traceSampleEveryFromEnv(): number {
+  const n = Number(process.env['TRACE_SAMPLE_EVERY'] ?? '0');
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/** `headers`: set only for messages that carry headers (e.g. a sampled trace context). */
+export type RawHandler = (
+  data: Uint8Array,
+  subject: string,
+  reply: string | undefined,
+  headers: MsgHdrs | undefined,
+) => void;
 
 export type WireHandler = (msg: WireMessage, subject: string, headers: MsgHdrs | undefined) => void;
 
@@ -65,7 +102,7 @@ interface SubEntry {
   queue: string | undefined;
   handler: WireHandler;
   raw: boolean;
-  rawHandler?: (data: Uint8Array, subject: string, reply: string | undefined) => void;
+  rawHandler?: RawHandler;
   sub?: Subscription;
   closed: boolean;
 }
@@ -83,12 +120,18 @@ export class Bus {
   private readonly outData: Uint8Array[] = [];
   private readonly outHeaders: (MsgHdrs | undefined)[] = [];
   private readonly outbox: Coalescer;
+  /** 1-in-N trace sampling of published messages; 0 = off (the hot path then checks one field) */
+  private readonly traceEvery: number;
+  private traceCountdown: number;
 
   private constructor(private readonly opts: BusOptions) {
     this.codec = codecByName(opts.codec ?? 'binary');
     this.log = opts.logger ?? createLogger('bus');
     this.warn = new RateLimitedLog(this.log);
     this.outbox = new Coalescer(() => this.flushOutbox(), opts.publishIntervalMs ?? 0);
+    // without the OTel SDK loaded (see @tickmesh/observability/tracing) there is nothing to carry
+    this.traceEvery = tracingAvailable() ? (opts.traceSampleEvery ?? traceSampleEveryFromEnv()) : 0;
+    this.traceCountdown = this.traceEvery;
     connGauge.set(0);
   }
 
@@ -150,11 +193,24 @@ export class Bus {
       dropped.inc();
       return false;
     }
+    if (this.traceEvery !== 0 && --this.traceCountdown <= 0 && headers === undefined)
+      headers = this.sampledHeaders(subject);
     this.outSubjects.push(subject);
     this.outData.push(data);
     this.outHeaders.push(headers);
     this.outbox.request();
     return true;
+  }
+
+  /** Off the common path: the 1-in-N sampled message gets trace headers. */
+  private sampledHeaders(subject: string): MsgHdrs {
+    this.traceCountdown = this.traceEvery;
+    const h = natsHeaders();
+    injectSampledTrace(h, 'bus.publish', {
+      'messaging.system': 'nats',
+      'messaging.destination.name': subject,
+    });
+    return h;
   }
 
   private flushOutbox(): void {
@@ -194,11 +250,7 @@ export class Bus {
   }
 
   /** Subscribes to raw payloads (request handlers, pass-through). */
-  subscribeRaw(
-    subject: string,
-    handler: (data: Uint8Array, subject: string, reply: string | undefined) => void,
-    opts: { queue?: string } = {},
-  ): BusSubscription {
+  subscribeRaw(subject: string, handler: RawHandler, opts: { queue?: string } = {}): BusSubscription {
     return this.addSub({
       subject,
       queue: opts.queue,
@@ -209,11 +261,18 @@ export class Bus {
     });
   }
 
-  /** Request/reply for low-rate control paths (snapshots). Rejects when NATS is unavailable. */
-  async request(subject: string, data: Uint8Array, timeoutMs = 2000): Promise<Uint8Array> {
+  /**
+   * Request/reply for low-rate control paths (snapshots). Rejects when NATS is unavailable.
+   * `headers`: e.g. `traceHeaders()` inside a span, so the responder continues the trace.
+   */
+  async request(subject: string, data: Uint8Array, timeoutMs = 2000, headers?: MsgHdrs): Promise<Uint8Array> {
     const nc = this.nc;
     if (nc === undefined || this._state !== 'connected') throw new Error('NATS unavailable');
-    const m = await nc.request(subject, data, { timeout: timeoutMs });
+    const m = await nc.request(
+      subject,
+      data,
+      headers === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, headers },
+    );
     return m.data;
   }
 
@@ -224,6 +283,15 @@ export class Bus {
 
   newHeaders(): MsgHdrs {
     return natsHeaders();
+  }
+
+  /**
+   * Headers carrying the active span's trace context, or undefined when no sampled span is active.
+   * For low-rate publishes made inside `withSpan` (snapshot replies, status changes).
+   */
+  traceHeaders(): MsgHdrs | undefined {
+    const h = natsHeaders();
+    return injectTraceHeaders(h) ? h : undefined;
   }
 
   /** Flushes pending publishes and closes (drain). Idempotent. */
@@ -245,7 +313,13 @@ export class Bus {
 
   private addSub(entry: SubEntry): BusSubscription {
     this.subs.add(entry);
-    if (this.nc !== undefined && !this.nc.isClosed()) this.attach(this.nc, entry);
+    const nc = this.nc;
+    if (nc !== undefined && !nc.isClosed())
+      withSpan(
+        'bus.subscribe',
+        { 'messaging.system': 'nats', 'messaging.destination.name': entry.subject },
+        () => this.attach(nc, entry),
+      );
     return {
       subject: entry.subject,
       unsubscribe: () => {
@@ -267,7 +341,7 @@ export class Bus {
         }
         received.inc();
         if (e.raw) {
-          e.rawHandler!(m.data, m.subject, m.reply);
+          e.rawHandler!(m.data, m.subject, m.reply, m.headers);
           return;
         }
         let msg: WireMessage;
@@ -306,16 +380,21 @@ export class Bus {
   private async connectLoop(): Promise<void> {
     let nc: NatsConnection;
     try {
-      nc = await connect({
-        servers: this.opts.url.split(',').map((s) => s.trim()),
-        name: this.opts.name,
-        waitOnFirstConnect: true,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 500,
-        reconnectJitter: 250,
-        pingInterval: 10_000,
-        maxPingOut: 3,
-      });
+      nc = await withSpan(
+        'bus.connect',
+        { 'messaging.system': 'nats', 'server.address': this.opts.url },
+        () =>
+          connect({
+            servers: this.opts.url.split(',').map((s) => s.trim()),
+            name: this.opts.name,
+            waitOnFirstConnect: true,
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 500,
+            reconnectJitter: 250,
+            pingInterval: 10_000,
+            maxPingOut: 3,
+          }),
+      );
     } catch (err) {
       if (this.stopping) return;
       this.log.error({ err: (err as Error).message }, 'NATS connect failed; retrying');

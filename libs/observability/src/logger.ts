@@ -4,6 +4,7 @@
  * runner prefixes lines per process, and machines read these logs.
  */
 import { pino, type Logger } from 'pino';
+import { traceLogFields } from './trace-hooks';
 
 export type { Logger };
 
@@ -16,6 +17,8 @@ export function rootLogger(service?: string): Logger {
       base: { service: service ?? process.env['TICKMESH_SERVICE'] ?? 'tickmesh', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // trace_id/span_id when a span is active (tracing started); {} otherwise
+      mixin: traceLogFields,
     });
   }
   return root;

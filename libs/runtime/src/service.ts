@@ -7,7 +7,13 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { createLogger, health, rootLogger } from '@tickmesh/observability';
+import {
+  createLogger,
+  health,
+  registerProcessMetrics,
+  rootLogger,
+  startTracing,
+} from '@tickmesh/observability';
 import { HealthController } from './health.controller';
 import { PinoNestLogger } from './nest-logger';
 
@@ -34,6 +40,9 @@ export interface RunningService {
 
 export async function runService(opts: ServiceOptions): Promise<RunningService> {
   rootLogger(opts.name);
+  // OTel tracer provider: export off unless OTEL_TRACES_EXPORTER=otlp / OTEL_EXPORTER_OTLP_ENDPOINT
+  const tracing = startTracing(opts.name);
+  registerProcessMetrics();
   const log = createLogger('service');
   @Module({ imports: [HealthModule, opts.module] })
   class RootModule {}
@@ -64,13 +73,19 @@ export async function runService(opts: ServiceOptions): Promise<RunningService> 
   await app.listen(opts.httpPort, opts.httpHost);
   const addr = app.getHttpServer().address() as { port: number } | null;
   const url = `http://${opts.httpHost}:${addr?.port ?? opts.httpPort}`;
-  log.info({ url, health: `${url}/readyz` }, `${opts.name} listening`);
+  log.info(
+    { url, health: `${url}/readyz`, tracing: { otlp: tracing.otlp, ratio: tracing.ratio } },
+    `${opts.name} listening`,
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       health.markShuttingDown();
       await app.close();
+      await tracing
+        .shutdown()
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'tracing shutdown failed'));
     })();
     return closing;
   };

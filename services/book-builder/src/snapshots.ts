@@ -12,7 +12,7 @@
  */
 import type { Bus } from '@tickmesh/bus';
 import { decode, snapshotRequestSubject, type WireMessage } from '@tickmesh/contracts';
-import type { Logger, RateLimitedLog } from '@tickmesh/observability';
+import { withSpan, type Logger, type RateLimitedLog } from '@tickmesh/observability';
 import { bookMetrics, type BookEntry } from './book-entry';
 import type { CrossCheck } from './book-state';
 
@@ -36,28 +36,31 @@ export class SnapshotRequester {
     if (b.snapshotInFlight || this.closed) return;
     b.snapshotInFlight = true;
     const subject = snapshotRequestSubject(b.venue, b.symbol);
-    this.bus
-      .request(subject, new Uint8Array(0), this.timeoutMs)
-      .then((data) => {
-        b.snapshotInFlight = false;
-        let msg: WireMessage | undefined;
-        try {
-          msg = decode(data);
-        } catch {
-          this.warn.warn(
-            `snap:${b.venue}:${b.symbol}`,
-            { reply: Buffer.from(data).toString().slice(0, 200) },
-            'no snapshot',
-          );
-        }
-        if (msg?.type === 'book.snapshot') this.onSnapshot(msg);
-        else this.retry(e);
-      })
-      .catch((err: unknown) => {
-        b.snapshotInFlight = false;
-        this.warn.warn(`snapreq:${b.venue}`, { err: String(err), subject }, 'snapshot request failed');
-        this.retry(e);
-      });
+    // one span per request (low rate); sampled ones continue in the ingestor's snapshot.serve
+    void withSpan('snapshot.request', { venue: b.venue, symbol: b.symbol }, () =>
+      this.bus
+        .request(subject, new Uint8Array(0), this.timeoutMs, this.bus.traceHeaders())
+        .then((data) => {
+          b.snapshotInFlight = false;
+          let msg: WireMessage | undefined;
+          try {
+            msg = decode(data);
+          } catch {
+            this.warn.warn(
+              `snap:${b.venue}:${b.symbol}`,
+              { reply: Buffer.from(data).toString().slice(0, 200) },
+              'no snapshot',
+            );
+          }
+          if (msg?.type === 'book.snapshot') this.onSnapshot(msg);
+          else this.retry(e);
+        })
+        .catch((err: unknown) => {
+          b.snapshotInFlight = false;
+          this.warn.warn(`snapreq:${b.venue}`, { err: String(err), subject }, 'snapshot request failed');
+          this.retry(e);
+        }),
+    );
   }
 
   /** Reacts to a crossing check other than 'ok' (see the module comment). */

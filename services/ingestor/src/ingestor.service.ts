@@ -3,7 +3,7 @@
  * Nest only constructs and tears this down.
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Bus } from '@tickmesh/bus';
+import { Bus, traceContextOf } from '@tickmesh/bus';
 import {
   encodeBinary,
   snapshotRequestSubject,
@@ -14,7 +14,7 @@ import {
   type Trade,
 } from '@tickmesh/contracts';
 import { VenueFeed } from '@tickmesh/feed';
-import { createLogger, health, LATENCY_BUCKETS, metrics } from '@tickmesh/observability';
+import { createLogger, health, LATENCY_BUCKETS, metrics, withSpan } from '@tickmesh/observability';
 import { createAdapter } from '@tickmesh/venues';
 import { INGESTOR_CONFIG, type IngestorConfig } from './config';
 
@@ -128,7 +128,13 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private onStatus(m: SyncStatus): void {
-    this.bus.publish(this.subjectsOf(m.symbol).status, m);
+    const subject = this.subjectsOf(m.symbol).status;
+    if (m.state === 'resyncing')
+      // a resync span; sampled ones carry their context to the consumers of the status
+      withSpan('resync', { venue: m.venue, symbol: m.symbol, reason: m.reason ?? '' }, () =>
+        this.bus.publish(subject, m, this.bus.traceHeaders()),
+      );
+    else this.bus.publish(subject, m);
     symbolState.set(m.state === 'live' ? 1 : 0, { venue: m.venue, symbol: m.symbol });
     if (m.state === 'resyncing') resyncs.labels({ venue: m.venue, symbol: m.symbol }).inc();
     const log = m.state === 'live' ? this.log.info.bind(this.log) : this.log.warn.bind(this.log);
@@ -173,18 +179,26 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
       const inst = engine.instrument(native)!;
       this.bus.subscribeRaw(
         snapshotRequestSubject(venue, inst.symbol),
-        (_data, _subject, reply) => {
+        (_data, _subject, reply, headers) => {
           if (reply === undefined) return;
-          const snap = engine.snapshotOf(native);
-          this.bus.respond(
-            reply,
-            snap !== undefined
-              ? encodeBinary(snap)
-              : Buffer.from(
-                  JSON.stringify({
-                    error: `${inst.symbol} is ${engine.statusOf(native)?.state ?? 'unknown'}`,
-                  }),
-                ),
+          // low rate (a consumer starting or resyncing); continues the requester's trace if any
+          withSpan(
+            'snapshot.serve',
+            { venue, symbol: inst.symbol },
+            () => {
+              const snap = engine.snapshotOf(native);
+              this.bus.respond(
+                reply,
+                snap !== undefined
+                  ? encodeBinary(snap)
+                  : Buffer.from(
+                      JSON.stringify({
+                        error: `${inst.symbol} is ${engine.statusOf(native)?.state ?? 'unknown'}`,
+                      }),
+                    ),
+              );
+            },
+            traceContextOf(headers),
           );
         },
         { queue: `snapshot-${venue}` },

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+// loads the OpenTelemetry SDK behind @tickmesh/observability's tracing API (started by runService)
+import '@tickmesh/observability/tracing';
 import { Module } from '@nestjs/common';
 import { createLogger } from '@tickmesh/observability';
 import { ConfigError, handleSignals, runService } from '@tickmesh/runtime';
