@@ -40,6 +40,8 @@ export function startTestGateway(env: Env, cfg: Partial<GatewayConfig> = {}): Pr
     gatewayHost: '127.0.0.1',
     gatewayPort: 0,
     shutdownGraceMs: 1000,
+    // these tests observe channels being released when the last subscriber leaves
+    channelLingerMs: 0,
     ...cfg,
   });
 }
