@@ -62,6 +62,7 @@ export async function startStack(opts: StackOptions = {}): Promise<E2eStack> {
       env: {
         SIM_HOST: '127.0.0.1',
         SIM_PORT: String(sim),
+        SIM_VENUES: 'binance', // the only venue these stacks subscribe to
         SIM_SYMBOLS: symbols.join(','),
         SIM_RATE: String(opts.simRate ?? 20),
       },

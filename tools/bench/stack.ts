@@ -132,6 +132,7 @@ export async function startBenchStack(p: StackParams): Promise<BenchStack> {
         LOG_LEVEL: 'warn',
         SIM_HOST: '127.0.0.1',
         SIM_PORT: String(sim),
+        SIM_VENUES: 'binance', // the only venue these stacks subscribe to
         SIM_SYMBOLS: p.symbols.map((s) => s.spec).join(','),
         SIM_RATE: String(p.ratePerSymbol),
         SIM_LEVELS_PER_UPDATE: String(p.levelsPerUpdate),

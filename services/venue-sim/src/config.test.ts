@@ -110,3 +110,9 @@ test('programmatic options are validated the same way', () => {
   assert.equal(c.specs[0]!.tickSize, '0.01');
   assert.equal(c.specs[0]!.stepSize, '0.00001');
 });
+
+test('SIM_VENUES selects the venues served; binance is required, unknown names are refused', () => {
+  assert.deepEqual(configFromEnv({ SIM_VENUES: 'binance,okx' }).venues, ['binance', 'okx']);
+  assert.throws(() => configFromEnv({ SIM_VENUES: 'okx' }), /SIM_VENUES/);
+  assert.throws(() => configFromEnv({ SIM_VENUES: 'binance,nasdaq' }), /SIM_VENUES/);
+});

@@ -35,6 +35,11 @@ export interface SimulatorConfig {
   maxBufferedBytes: number;
   /** start the generator immediately (false: call `start()` or `generateUpdates()` yourself) */
   autoStart: boolean;
+  /**
+   * venues to serve (each runs its own market model, so unused ones cost CPU); Binance is always
+   * served, the others are `bybit` (spot and linear), `okx`, `coinbase`, `kraken`
+   */
+  venues: string[];
   logLevel: LogLevel;
 }
 
@@ -58,6 +63,7 @@ export const DEFAULTS: SimulatorConfig = {
   pingIntervalMs: 20_000,
   pongTimeoutMs: 60_000,
   maxBufferedBytes: 16 * 1024 * 1024,
+  venues: ['binance', 'bybit', 'okx', 'coinbase', 'kraken'],
   autoStart: true,
   logLevel: 'info',
 };
@@ -112,6 +118,13 @@ export function resolveConfig(options: Partial<SimulatorConfig> = {}): ResolvedC
     }
   }
   if (typeof c.host !== 'string' || c.host.length === 0) problems.push('host must be a non-empty string');
+  const knownVenues = ['binance', 'bybit', 'okx', 'coinbase', 'kraken'];
+  const badVenues = c.venues.filter((v) => !knownVenues.includes(v));
+  if (badVenues.length > 0 || !c.venues.includes('binance')) {
+    problems.push(
+      `venues (SIM_VENUES) must include binance and only ${knownVenues.join(', ')} (got ${c.venues.join(',')})`,
+    );
+  }
   if (!isLogLevel(c.logLevel))
     problems.push(`logLevel must be debug|info|warn|error|silent (got ${String(c.logLevel)})`);
   if (c.minBookLevels > c.bookLevels || c.bookLevels > c.maxBookLevels) {
@@ -181,6 +194,7 @@ const ENV: Record<string, (c: Partial<SimulatorConfig>, v: string) => void> = {
   SIM_PONG_TIMEOUT_MS: (c, v) => (c.pongTimeoutMs = num(v)),
   SIM_MAX_BUFFERED_BYTES: (c, v) => (c.maxBufferedBytes = num(v)),
   SIM_AUTOSTART: (c, v) => (c.autoStart = bool(v)),
+  SIM_VENUES: (c, v) => (c.venues = v.split(',').map((x) => x.trim().toLowerCase())),
   LOG_LEVEL: (c, v) => (c.logLevel = v.toLowerCase() as LogLevel),
 };
 

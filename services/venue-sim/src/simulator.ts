@@ -55,17 +55,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const log = logger ?? createLogger(config.logLevel);
   const market = new Market(config.specs, config, log.child({ component: 'market' }), clock);
   const binance = new BinanceVenue(market, config, log.child({ component: 'binance' }));
-  // Upgrades are offered to the venues in this order: OKX's `/ws/v5/public` is under Binance's
-  // `/ws/<streams>` prefix (Binance would reject it with 400), so OKX comes first.
-  const okx = createOkxVenue(config, log, { clock });
+  const want = new Set(config.venues);
   const venues: VenueProtocol[] = [
     // routed in order: OKX's /ws/v5/public and Coinbase's /api/v3/brokerage/ sit inside prefixes
     // that Binance claims (/ws/<stream>, /api/v3/), so they come first
-    okx,
-    createCoinbaseVenue(config, log, { clock }),
+    ...(want.has('okx') ? [createOkxVenue(config, log, { clock })] : []),
+    ...(want.has('coinbase') ? [createCoinbaseVenue(config, log, { clock })] : []),
     binance,
-    ...createBybitVenues(config, log, { clock }),
-    createKrakenVenue(config, log, { clock }),
+    ...(want.has('bybit') ? createBybitVenues(config, log, { clock }) : []),
+    ...(want.has('kraken') ? [createKrakenVenue(config, log, { clock })] : []),
   ];
   const control = new ControlApi(
     new Map(venues.map((v) => [v.name, v])),
