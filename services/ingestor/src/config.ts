@@ -21,6 +21,11 @@ export const IngestorConfigSchema = Type.Object({
   httpHost: Type.String({ default: '0.0.0.0' }),
   httpPort: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
   restWeightPerMinute: Type.Integer({ default: 6000, minimum: 1 }),
+  restBudget: Type.Union([Type.Literal('local'), Type.Literal('nats')], {
+    default: 'local',
+    description:
+      'REST_BUDGET: `local` = REST_WEIGHT_PER_MINUTE per replica; `nats` = shared by every replica of the venue through NATS KV (falls back to local while KV is unavailable)',
+  }),
   staleSocketMs: Type.Optional(Type.Integer({ minimum: 100 })),
   statusIntervalMs: Type.Integer({
     default: 5000,

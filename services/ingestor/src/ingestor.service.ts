@@ -13,7 +13,8 @@ import {
   type SyncStatus,
   type Trade,
 } from '@tickmesh/contracts';
-import { VenueFeed } from '@tickmesh/feed';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NatsKvWeightBudget, VenueFeed, type WeightBudget } from '@tickmesh/feed';
 import { createLogger, health, LATENCY_BUCKETS, metrics, withSpan } from '@tickmesh/observability';
 import { createAdapter } from '@tickmesh/venues';
 import { INGESTOR_CONFIG, type IngestorConfig } from './config';
@@ -38,6 +39,10 @@ const ingestLatency = metrics.histogram(
 export class IngestorService implements OnModuleInit, OnApplicationShutdown {
   private readonly log = createLogger('ingestor');
   private bus!: Bus;
+  /** REST_BUDGET=nats: a small separate connection for the shared budget's KV (Bus does not expose its own) */
+  private budgetNc: Promise<NatsConnection> | undefined;
+  private budgetStopped = false;
+  private budgetConn: NatsConnection | undefined;
   feed!: VenueFeed;
   /** subject cache: building and validating a subject per message would be waste */
   private readonly subjects = new Map<string, { book: string; trade: string; status: string }>();
@@ -65,6 +70,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         this.republishBooks();
       }
     });
+    const budget = this.restBudget();
     const latency = ingestLatency.labels({ venue });
     const books = bookMsgs.labels({ venue });
     const trades = tradeMsgs.labels({ venue });
@@ -78,6 +84,7 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         ...(cfg.venueWsUrl ? { wsUrl: cfg.venueWsUrl } : {}),
         ...(cfg.venueRestUrl ? { restUrl: cfg.venueRestUrl } : {}),
         weightPerMinute: cfg.restWeightPerMinute,
+        ...(budget !== undefined ? { budget } : {}),
         ...(cfg.staleSocketMs ? { staleSocketMs: cfg.staleSocketMs } : {}),
       },
       {
@@ -114,6 +121,42 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.statusTimer);
     this.feed.stop();
     await this.bus.close();
+    this.budgetStopped = true;
+    await this.budgetNc?.then((c) => c.close()).catch(() => undefined);
+  }
+
+  /**
+   * REST_BUDGET=nats: one request-weight budget for every replica of this venue in NATS KV. The
+   * budget connects on first use and again after a failure; meanwhile it uses the local budget.
+   */
+  private restBudget(): WeightBudget | undefined {
+    const cfg = this.cfg;
+    if (cfg.restBudget !== 'nats') return undefined;
+    const connectKv = (): Promise<NatsConnection> => {
+      if (this.budgetStopped) return Promise.reject(new Error('ingestor stopped'));
+      // connected, and KV failed for another reason (JetStream off): keep the connection
+      if (this.budgetConn !== undefined && !this.budgetConn.isClosed())
+        return Promise.resolve(this.budgetConn);
+      const pending = connect({
+        servers: cfg.natsUrl,
+        name: `ingestor-${cfg.venue}-rest-budget`,
+        timeout: 2000,
+        maxReconnectAttempts: -1,
+      });
+      this.budgetNc = pending;
+      void pending
+        .then((c) => {
+          this.budgetConn = c;
+          // connected after shutdown: close it
+          return this.budgetStopped ? c.close() : undefined;
+        })
+        .catch(() => undefined);
+      return pending;
+    };
+    return new NatsKvWeightBudget(connectKv, {
+      venue: cfg.venue,
+      weightPerMinute: cfg.restWeightPerMinute,
+    });
   }
 
   /** Control RPC: force a resync of one native symbol. */
