@@ -14,6 +14,7 @@ import { rejectUpgrade } from '../../server/http-io';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
 import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
+import { venueStats } from '../stream-venue';
 import { errorReply, parseControlMessage, resultReply } from './control-messages';
 import { handleRest } from './rest';
 import { StreamHub, type Connection, type HubOptions } from './stream-hub';
@@ -131,12 +132,7 @@ export class BinanceVenue implements VenueProtocol {
   }
 
   stats(): VenueStats {
-    const symbols: Record<string, VenueSymbolStats> = {};
-    for (const [name, s] of this.symbols) {
-      const { depthSent, depthDropped, depthDropPending, tradesSent, framesSent } = s;
-      symbols[name] = { depthSent, depthDropped, depthDropPending, tradesSent, framesSent };
-    }
-    return { connections: this.hub.size, symbols };
+    return venueStats(this.symbols, this.hub.size);
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,7 @@ import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
 import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
+import { closeStreamServer, openSockets, venueStats } from '../stream-venue';
 import { BookView } from './book-view';
 import { depthBody, handleKrakenRest, pairNames } from './rest';
 import {
@@ -210,12 +211,7 @@ export class KrakenVenue implements VenueProtocol {
   }
 
   stats(): VenueStats {
-    const symbols: Record<string, VenueSymbolStats> = {};
-    for (const [name, s] of this.symbols) {
-      const { depthSent, depthDropped, depthDropPending, tradesSent, framesSent } = s;
-      symbols[name] = { depthSent, depthDropped, depthDropPending, tradesSent, framesSent };
-    }
-    return { connections: this.conns.size, symbols };
+    return venueStats(this.symbols, this.conns.size);
   }
 
   duplicateBookMessages(symbol: string, count: number): number {
@@ -227,10 +223,7 @@ export class KrakenVenue implements VenueProtocol {
   }
 
   stall(ms: number): number {
-    return this.faults.stall(
-      [...this.conns].filter((c) => !c.closing).map((c) => c.ws),
-      ms,
-    );
+    return this.faults.stall(openSockets(this.conns), ms);
   }
 
   rest429(count: number, retryAfterSec: number): number {
@@ -249,10 +242,7 @@ export class KrakenVenue implements VenueProtocol {
     this.unlisten();
     this.stopHeartbeat();
     this.disconnectAll(1001, 'server shutdown');
-    const deadline = Date.now() + 1000;
-    while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    for (const c of this.conns) c.ws.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await closeStreamServer(this.conns, this.wss);
   }
 
   private state(symbol: string): SymbolState {

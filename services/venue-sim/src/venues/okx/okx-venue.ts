@@ -30,6 +30,7 @@ import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
 import { DepthWindow } from '../bybit';
 import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
+import { closeStreamServer, openSockets, venueStats } from '../stream-venue';
 import { handleOkxRest } from './rest';
 import {
   booksMessage,
@@ -250,12 +251,7 @@ export class OkxVenue implements VenueProtocol {
   }
 
   stats(): VenueStats {
-    const symbols: Record<string, VenueSymbolStats> = {};
-    for (const [name, s] of this.symbols) {
-      const { depthSent, depthDropped, depthDropPending, tradesSent, framesSent } = s;
-      symbols[name] = { depthSent, depthDropped, depthDropPending, tradesSent, framesSent };
-    }
-    return { connections: this.conns.size, symbols };
+    return venueStats(this.symbols, this.conns.size);
   }
 
   duplicateBookMessages(symbol: string, count: number): number {
@@ -267,10 +263,7 @@ export class OkxVenue implements VenueProtocol {
   }
 
   stall(ms: number): number {
-    return this.faults.stall(
-      [...this.conns].filter((c) => !c.closing).map((c) => c.ws),
-      ms,
-    );
+    return this.faults.stall(openSockets(this.conns), ms);
   }
 
   rest429(count: number, retryAfterSec: number): number {
@@ -289,10 +282,7 @@ export class OkxVenue implements VenueProtocol {
     this.unlisten();
     this.stopTimer();
     this.disconnectAll(1001, 'server shutdown');
-    const deadline = Date.now() + 1000;
-    while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    for (const c of this.conns) c.ws.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await closeStreamServer(this.conns, this.wss);
   }
 
   // ---- connections -------------------------------------------------------------------------
