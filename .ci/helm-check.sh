@@ -181,17 +181,29 @@ if not ok:
 PY
 }
 expect default "pods run as uid 10001, read-only root, no privilege escalation, caps dropped, /tmp emptyDir" \
-  "all(c['securityContext']['readOnlyRootFilesystem'] and not c['securityContext']['allowPrivilegeEscalation'] and c['securityContext']['capabilities']['drop']==['ALL'] and c['securityContext']['runAsUser']==10001 and any(m['mountPath']=='/tmp' for m in c['volumeMounts']) for d in get('Deployment') for c in d['spec']['template']['spec']['containers'])"
+  "all(c['securityContext']['readOnlyRootFilesystem'] and not c['securityContext']['allowPrivilegeEscalation'] and c['securityContext']['capabilities']['drop']==['ALL'] and c['securityContext']['runAsUser']==10001 and any(m['mountPath']=='/tmp' for m in c['volumeMounts']) for d in get('Deployment') + get('StatefulSet') for c in d['spec']['template']['spec']['containers'])"
 expect default "liveness /healthz, readiness /readyz and a startupProbe on every service" \
-  "all(c['livenessProbe']['httpGet']['path']=='/healthz' and c['readinessProbe']['httpGet']['path']=='/readyz' and 'startupProbe' in c for d in get('Deployment') for c in d['spec']['template']['spec']['containers'])"
+  "all(c['livenessProbe']['httpGet']['path']=='/healthz' and c['readinessProbe']['httpGet']['path']=='/readyz' and 'startupProbe' in c for d in get('Deployment') + get('StatefulSet') for c in d['spec']['template']['spec']['containers'])"
 expect minimal "simulator Deployment + Service, ingestor pointed at it" \
   "get('Deployment','tm-tickmesh-venue-sim') and env(get('Deployment','tm-tickmesh-ingestor-binance')[0])['VENUE_WS_URL']=='ws://tm-tickmesh-venue-sim:9100' and env(get('Deployment','tm-tickmesh-ingestor-binance')[0])['VENUE_REST_URL']=='http://tm-tickmesh-venue-sim:9100'"
 expect minimal "helm test pod subscribes over SSE" \
   "any(d['metadata']['annotations'].get('helm.sh/hook')=='test' and '/sse?channels=status.binance.BTC-USDT' in d['spec']['containers'][0]['args'][0] for d in get('Pod'))"
 expect production "HPA, PDB, Ingress, NetworkPolicies, ServiceMonitors" \
   "all(k in kinds for k in ['HorizontalPodAutoscaler','PodDisruptionBudget','Ingress','NetworkPolicy','ServiceMonitor'])"
-expect production "one ingestor Deployment per entry, one book-builder per group (VENUES)" \
-  "sorted(d['metadata']['name'] for d in get('Deployment') if 'ingestor' in d['metadata']['name'])==['tm-tickmesh-ingestor-binance-alts','tm-tickmesh-ingestor-binance-majors','tm-tickmesh-ingestor-bybit'] and env(get('Deployment','tm-tickmesh-book-builder-binance')[0])['VENUES']=='binance'"
+expect production "one ingestor Deployment per entry, one book-builder StatefulSet per group (VENUES)" \
+  "sorted(d['metadata']['name'] for d in get('Deployment') if 'ingestor' in d['metadata']['name'])==['tm-tickmesh-ingestor-binance-alts','tm-tickmesh-ingestor-binance-majors','tm-tickmesh-ingestor-bybit'] and env(get('StatefulSet','tm-tickmesh-book-builder-binance')[0])['VENUES']=='binance'"
+expect default "named service settings become variables (integers as integers), unset ones are left out" \
+  "env(get('Deployment','tm-tickmesh-gateway')[0])['MAX_OUTBOUND_BYTES']=='1048576' and env(get('Deployment','tm-tickmesh-gateway')[0])['AUTH_MODE']=='off' and env(get('Deployment','tm-tickmesh-gateway')[0])['DASHBOARD']=='on' and 'RATE_CONNECT_PER_IP' not in env(get('Deployment','tm-tickmesh-gateway')[0]) and 'JWT_SECRET' not in env(get('Deployment','tm-tickmesh-gateway')[0]) and 'STALE_SOCKET_MS' not in env(get('Deployment','tm-tickmesh-ingestor-binance')[0]) and get('ConfigMap','tm-tickmesh-config')[0]['data']['METRICS']=='on' and 'OTEL_TRACES_EXPORTER' not in get('ConfigMap','tm-tickmesh-config')[0]['data'] and 'Secret' not in kinds"
+expect default "one book-builder StatefulSet, one partition, PARTITION_INDEX from the pod-index label" \
+  "get('StatefulSet','tm-tickmesh-book-builder-all')[0]['spec']['replicas']==1 and get('StatefulSet','tm-tickmesh-book-builder-all')[0]['spec']['serviceName']=='tm-tickmesh-book-builder-all' and env(get('StatefulSet','tm-tickmesh-book-builder-all')[0])['PARTITIONS']=='1' and env(get('StatefulSet','tm-tickmesh-book-builder-all')[0])['PARTITION_INDEX']=={'fieldRef': {'fieldPath': \"metadata.labels['apps.kubernetes.io/pod-index']\"}}"
+expect auth-partitions "book-builder partitions: StatefulSet replicas = PARTITIONS (per group override)" \
+  "[(d['spec']['replicas'], env(d)['PARTITIONS']) for d in get('StatefulSet')]==[(3,'3'),(2,'2')] and all('PARTITION_INDEX' in env(d) for d in get('StatefulSet'))"
+expect auth-partitions "gateway auth hs256: JWT_SECRET from the chart's Secret, issuer/audience, limits, dashboard off" \
+  "env(get('Deployment','tm-tickmesh-gateway')[0])['JWT_SECRET']=={'secretKeyRef': {'name': 'tm-tickmesh-secrets', 'key': 'jwt-secret'}} and 'jwt-secret' in get('Secret','tm-tickmesh-secrets')[0]['data'] and env(get('Deployment','tm-tickmesh-gateway')[0])['AUTH_MODE']=='hs256' and env(get('Deployment','tm-tickmesh-gateway')[0])['JWT_AUDIENCE']=='tickmesh,tickmesh-web' and env(get('Deployment','tm-tickmesh-gateway')[0])['RATE_CONNECT_PER_IP']=='20' and env(get('Deployment','tm-tickmesh-gateway')[0])['SNAPSHOT_CONCURRENCY_MAX']=='64' and env(get('Deployment','tm-tickmesh-gateway')[0])['DASHBOARD']=='off' and env(get('Deployment','tm-tickmesh-gateway')[0])['TRUST_PROXY']=='true' and env(get('Deployment','tm-tickmesh-gateway')[0])['SNAPSHOT_CONCURRENCY']=='vegas' and env(get('Deployment','tm-tickmesh-gateway')[0])['BREAKER_FAILURES']=='3' and 'BREAKER_HALF_OPEN_MS' not in env(get('Deployment','tm-tickmesh-gateway')[0])"
+expect auth-partitions "METRICS=off, trace export and sampling in the ConfigMap" \
+  "get('ConfigMap','tm-tickmesh-config')[0]['data']['METRICS']=='off' and get('ConfigMap','tm-tickmesh-config')[0]['data']['OTEL_TRACES_EXPORTER']=='otlp' and get('ConfigMap','tm-tickmesh-config')[0]['data']['TRACE_SAMPLE_EVERY']=='1000' and get('ConfigMap','tm-tickmesh-config')[0]['data']['OTEL_TRACES_SAMPLER_ARG']=='0.05'"
+expect external "gateway auth rs256: JWT_PUBLIC_KEY from the existing Secret" \
+  "env(get('Deployment','tm-tickmesh-gateway')[0])['JWT_PUBLIC_KEY']=={'secretKeyRef': {'name': 'tickmesh-gateway-jwt', 'key': 'jwt-public-key'}}"
 expect production "gateway: no replicas (HPA owns them), preStop sleep, grace period" \
   "'replicas' not in get('Deployment','tm-tickmesh-gateway')[0]['spec'] and get('Deployment','tm-tickmesh-gateway')[0]['spec']['template']['spec']['terminationGracePeriodSeconds']==45 and get('Deployment','tm-tickmesh-gateway')[0]['spec']['template']['spec']['containers'][0]['lifecycle']['preStop']['exec']['command']==['sleep','10']"
 expect external "REDIS_URL built from the existing Secret, NATS credentials from a Secret, no chart Secret" \
@@ -228,6 +240,13 @@ reject overlapping-book-builders 'venue "binance" is in groups' $'bookBuilder:\n
 reject duplicate-ingestor 'two entries are named "binance"' $'ingestors:\n  - { venue: binance, symbols: [BTCUSDT] }\n  - { venue: binance, symbols: [ETHUSDT] }'
 reject redis-auth-without-password "set redis.auth.password or redis.auth.existingSecret" 'redis: { auth: { enabled: true } }'
 reject short-grace-period "terminationGracePeriodSeconds \\(10\\) must be at least" 'gateway: { terminationGracePeriodSeconds: 10 }'
+reject auth-hs256-without-secret "set gateway.auth.secret or gateway.auth.existingSecret" 'gateway: { auth: { mode: hs256 } }'
+reject auth-short-secret "does not match pattern" 'gateway: { auth: { mode: hs256, secret: too-short } }'
+reject auth-jwks-without-url "set gateway.auth.jwksUrl" 'gateway: { auth: { mode: jwks } }'
+reject auth-unquoted-off "value must be one of 'off'" 'gateway: { auth: { mode: off } }'
+reject zero-partitions "minimum: got 0, want 1" 'bookBuilder: { partitions: 0 }'
+reject partition-index-in-env "PARTITION_INDEX comes from the pod ordinal" 'bookBuilder: { env: { PARTITION_INDEX: "0" } }'
+reject snapshot-concurrency-order "must not exceed snapshotConcurrencyMax" 'gateway: { rateLimits: { snapshotConcurrencyMin: 8, snapshotConcurrencyMax: 4 } }'
 reject simulator-unknown-env 'simulator.env: "FOO" is not a SIM_' 'simulator: { enabled: true, env: { FOO: "1" } }'
 # helm lint must fail on a bad values file too.
 if lint -f "$bad/typo-key.yaml" >"$bad/lint.log" 2>&1; then
@@ -395,12 +414,18 @@ needed = ['package.json', 'package-lock.json'] + [
 for f in needed:
     if ignored(f):
         problems.append(f'{f}: needed by npm ci but excluded by the ignore file')
-# 3. The production install covers exactly the services (services/* with a build script).
-services = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob('services/*/package.json')
-                  if 'build' in json.load(open(p)).get('scripts', {}))
+# 3. The production install covers exactly the services (services/* built by tools/build.mjs into
+#    dist/main.mjs); other built packages (static files: the dashboard) are copied into the image.
+builds = {os.path.basename(os.path.dirname(p)): json.load(open(p)).get('scripts', {}).get('build')
+          for p in glob.glob('services/*/package.json')}
+services = sorted(s for s, b in builds.items() if b and 'tools/build.mjs' in b)
+static = sorted(s for s, b in builds.items() if b and s not in services)
 installed = sorted(re.findall(r'--workspace=services/([\w-]+)', df))
 if installed != services:
     problems.append(f'prod-deps installs {installed}, the services are {services}')
+for svc in static:
+    if f'services/{svc}/dist ' not in df:
+        problems.append(f'services/{svc} is built (static files) but the Dockerfile never copies services/{svc}/dist')
 # 4. The chart starts each service from the path the image puts it at.
 chart_args = set()
 for t in glob.glob('helm/tickmesh/templates/*.yaml'):

@@ -122,8 +122,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (include "tickmesh.secretName" .) .Values.nats.auth.existingSecret }}
 {{- end }}
 
-{{- define "tickmesh.jwtSecretName" -}}
-{{- default (include "tickmesh.secretName" .) .Values.gateway.jwt.existingSecret }}
+{{- define "tickmesh.authSecretName" -}}
+{{- default (include "tickmesh.secretName" .) .Values.gateway.auth.existingSecret }}
 {{- end }}
 
 {{/* Keys of the chart's own Secret (a dict; empty when the chart needs no Secret). */}}
@@ -140,8 +140,12 @@ app.kubernetes.io/component: {{ .component }}
 {{- with .Values.nats.auth.password }}{{ $_ := set $d "nats-password" . }}{{ end }}
 {{- with .Values.nats.auth.token }}{{ $_ := set $d "nats-token" . }}{{ end }}
 {{- end }}
-{{- if and .Values.gateway.jwt.enabled (not .Values.gateway.jwt.existingSecret) }}
-{{- $_ := set $d "jwt-public-key" (required "gateway.jwt.enabled: set gateway.jwt.publicKey or gateway.jwt.existingSecret" .Values.gateway.jwt.publicKey) }}
+{{- $auth := .Values.gateway.auth }}
+{{- if and (eq $auth.mode "hs256") (not $auth.existingSecret) }}
+{{- $_ := set $d "jwt-secret" (required "gateway.auth.mode hs256: set gateway.auth.secret or gateway.auth.existingSecret" $auth.secret) }}
+{{- end }}
+{{- if and (eq $auth.mode "rs256") (not $auth.existingSecret) }}
+{{- $_ := set $d "jwt-public-key" (required "gateway.auth.mode rs256: set gateway.auth.publicKey or gateway.auth.existingSecret" $auth.publicKey) }}
 {{- end }}
 {{- toYaml $d }}
 {{- end }}
@@ -180,7 +184,27 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "tickmesh.envMap" -}}
 {{- range $k, $val := . }}
 - name: {{ $k }}
-  value: {{ $val | toString | quote }}
+  value: {{ include "tickmesh.envValue" $val | quote }}
+{{- end }}
+{{- end }}
+
+{{/* One environment value as text. Whole numbers are written as integers: YAML numbers reach the
+templates as float64, which `toString` would print as 1.048576e+06. */}}
+{{- define "tickmesh.envValue" -}}
+{{- if and (kindIs "float64" .) (eq (float64 (int64 .)) .) }}
+{{- int64 . }}
+{{- else }}
+{{- toString . }}
+{{- end }}
+{{- end }}
+
+{{/* Sets NAME: value in `env` for each pair of `values` whose value is not null (a named chart value
+that is not set leaves the service's default). Args: env (dict, changed), values (dict). */}}
+{{- define "tickmesh.setEnv" -}}
+{{- range $k, $v := .values }}
+{{- if not (kindIs "invalid" $v) }}
+{{- $_ := set $.env $k $v }}
+{{- end }}
 {{- end }}
 {{- end }}
 

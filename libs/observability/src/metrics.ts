@@ -1,8 +1,24 @@
 /**
  * Minimal Prometheus-text metrics. Hot-path cost is a property increment or a bucket search on a
  * small array; no allocation per observation. Rendering walks the registry on scrape.
+ *
+ * `METRICS=off` turns the process-wide registry's instruments into no-ops (to measure the
+ * instrumentation overhead, or to run without it): `inc`/`observe`/`set` do nothing, `labels()`
+ * returns one shared child without building a label key, values stay 0 and `/metrics` serves a
+ * single comment line.
  */
 export type Labels = Record<string, string>;
+
+/**
+ * `METRICS`: `on` (default; also `true`, `1`, unset or empty) or `off` (`false`, `0`). Anything
+ * else throws, naming the variable.
+ */
+export function metricsEnabledFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = (env['METRICS'] ?? '').trim().toLowerCase();
+  if (v === '' || v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw new Error(`invalid configuration: METRICS must be on or off (got "${env['METRICS']}")`);
+}
 
 function labelKey(labels: Labels): string {
   const keys = Object.keys(labels);
@@ -15,6 +31,8 @@ abstract class Metric {
   constructor(
     readonly name: string,
     readonly help: string,
+    /** false: a no-op instrument (METRICS=off) */
+    readonly enabled = true,
   ) {}
   abstract readonly kind: 'counter' | 'gauge' | 'histogram';
   abstract render(): string;
@@ -30,10 +48,17 @@ export class CounterChild {
   }
 }
 
+/** The child of every disabled counter: `inc` does nothing, `value` stays 0. */
+class NoopCounterChild extends CounterChild {
+  override inc(): void {}
+}
+
 export class Counter extends Metric {
   readonly kind = 'counter';
   private readonly children = new Map<string, CounterChild>();
+  private readonly noop = this.enabled ? undefined : new NoopCounterChild();
   labels(labels: Labels = {}): CounterChild {
+    if (this.noop !== undefined) return this.noop;
     const k = labelKey(labels);
     let c = this.children.get(k);
     if (c === undefined) this.children.set(k, (c = new CounterChild()));
@@ -53,6 +78,7 @@ export class Gauge extends Metric {
   readonly kind = 'gauge';
   private readonly children = new Map<string, { value: number }>();
   set(value: number, labels: Labels = {}): void {
+    if (!this.enabled) return;
     const k = labelKey(labels);
     const c = this.children.get(k);
     if (c === undefined) this.children.set(k, { value });
@@ -87,17 +113,26 @@ export class HistogramChild {
   }
 }
 
+/** The child of every disabled histogram: `observe` does nothing. */
+class NoopHistogramChild extends HistogramChild {
+  override observe(): void {}
+}
+
 export class Histogram extends Metric {
   readonly kind = 'histogram';
   private readonly children = new Map<string, HistogramChild>();
+  private readonly noop: HistogramChild | undefined;
   constructor(
     name: string,
     help: string,
     readonly buckets: readonly number[] = LATENCY_BUCKETS,
+    enabled = true,
   ) {
-    super(name, help);
+    super(name, help, enabled);
+    this.noop = enabled ? undefined : new NoopHistogramChild(buckets);
   }
   labels(labels: Labels = {}): HistogramChild {
+    if (this.noop !== undefined) return this.noop;
     const k = labelKey(labels);
     let c = this.children.get(k);
     if (c === undefined) this.children.set(k, (c = new HistogramChild(this.buckets)));
@@ -119,24 +154,35 @@ export class Histogram extends Metric {
   }
 }
 
+export interface MetricsRegistryOptions {
+  /** false: every instrument is a no-op and render() returns one comment line (default true) */
+  enabled?: boolean;
+}
+
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Metric>();
   private readonly collectors: (() => void)[] = [];
+  readonly enabled: boolean;
+
+  constructor(opts: MetricsRegistryOptions = {}) {
+    this.enabled = opts.enabled ?? true;
+  }
 
   counter(name: string, help: string): Counter {
-    return this.getOrAdd(name, () => new Counter(name, help));
+    return this.getOrAdd(name, () => new Counter(name, help, this.enabled));
   }
   gauge(name: string, help: string): Gauge {
-    return this.getOrAdd(name, () => new Gauge(name, help));
+    return this.getOrAdd(name, () => new Gauge(name, help, this.enabled));
   }
   histogram(name: string, help: string, buckets?: readonly number[]): Histogram {
-    return this.getOrAdd(name, () => new Histogram(name, help, buckets));
+    return this.getOrAdd(name, () => new Histogram(name, help, buckets, this.enabled));
   }
   /** A callback run before each render, to refresh gauges computed on demand. */
   onCollect(fn: () => void): void {
     this.collectors.push(fn);
   }
   render(): string {
+    if (!this.enabled) return '# metrics disabled (METRICS=off)\n';
     for (const fn of this.collectors) fn();
     let out = '';
     for (const m of this.metrics.values()) out += m.render();
@@ -151,5 +197,5 @@ export class MetricsRegistry {
   }
 }
 
-/** The process-wide registry that /metrics renders. */
-export const metrics = new MetricsRegistry();
+/** The process-wide registry that /metrics renders; `METRICS=off` makes it a no-op. */
+export const metrics = new MetricsRegistry({ enabled: metricsEnabledFromEnv() });
