@@ -5,8 +5,15 @@
  * One server subscription per channel, whatever the number of local handlers. A channel is
  * `acked` once the gateway acknowledged it on the current connection; every connection loss
  * clears that and the sequence baseline, and the client resubscribes everything on reopen.
+ *
+ * Wildcards (`tob.*.BTC-USDT`): the gateway expands them over the instruments it knows when the
+ * subscribe arrives and names the expansion in the ack (`expanded`). Each expanded channel becomes
+ * an ordinary entry carrying the wildcard's handlers (so it resumes like any channel); the wildcard
+ * entry itself only holds the handlers and is re-sent on reconnect, which picks up instruments that
+ * appeared since.
  */
 import type { AckMessage, DataMessage, ErrorMessage, ResumePosition } from '@tickmesh/contracts';
+import { BookViewState } from './book';
 import { ChannelTracker } from './channel-tracker';
 import type { Requests } from './requests';
 import { TickmeshError, type ClientEvents, type SubscribeOptions, type Subscription } from './types';
@@ -28,6 +35,12 @@ interface Entry {
   requested: boolean;
   /** `conflate_ms` requested for this channel (0 = every update) */
   conflateMs: number;
+  /** `depth` requested for a book channel (0 = the gateway's default) */
+  depth: number;
+  /** a wildcard: the channels it expanded to on this client */
+  children: Set<string> | undefined;
+  /** a book channel's whole view, so a late handler starts from a snapshot of it, not a diff */
+  book?: BookViewState;
   /** the in-flight subscribe carries a resume position: no snapshot will come on its ack */
   resuming: boolean;
   waiters: Waiter[];
@@ -51,6 +64,11 @@ export class ChannelRegistry {
     return [...this.entries.keys()];
   }
 
+  /** The epoch of a channel's current stream, if any. */
+  epochOf(name: string): number | undefined {
+    return this.entries.get(name)?.tracker.position?.epoch;
+  }
+
   /** Adds a handler; resolves when the gateway has acknowledged the channel. */
   add(name: string, handler: AnyHandler, opts: SubscribeOptions = {}): Promise<Subscription> {
     let e = this.entries.get(name);
@@ -63,16 +81,19 @@ export class ChannelRegistry {
         requested: false,
         resuming: false,
         conflateMs: opts.conflateMs ?? 0,
+        depth: opts.depth ?? 0,
+        children: name.includes('*') ? new Set() : undefined,
         waiters: [],
       };
       this.entries.set(name, e);
     }
+    for (const c of e.children ?? []) this.addChildHandler(c, handler);
     e.handlers.add(handler);
     const sub: Subscription = { channel: name, unsubscribe: () => this.remove(name, handler) };
     if (e.acked) {
       // Live already: this handler starts from the latest message, as a snapshot.
-      const last = e.tracker.last;
-      if (last !== undefined) call(handler, last.type === 'snapshot' ? last : { ...last, type: 'snapshot' });
+      const snap = lateSnapshot(e);
+      if (snap !== undefined) call(handler, snap);
       return Promise.resolve(sub);
     }
     const entry = e;
@@ -82,23 +103,31 @@ export class ChannelRegistry {
     });
   }
 
-  /** Sends the subscribe ops for `names` (all registered here): one per conflation setting. */
+  /** Sends the subscribe ops for `names` (all registered here): one per conflation/depth setting. */
   request(names: string[]): void {
-    const groups = new Map<number, string[]>();
+    const groups = new Map<string, string[]>();
     for (const n of names) {
-      const ms = this.entries.get(n)!.conflateMs;
-      const g = groups.get(ms);
-      if (g === undefined) groups.set(ms, [n]);
+      const e = this.entries.get(n)!;
+      const key = `${e.conflateMs}:${e.depth}`;
+      const g = groups.get(key);
+      if (g === undefined) groups.set(key, [n]);
       else g.push(n);
     }
-    for (const [ms, group] of groups) this.requestOp(group, ms);
+    for (const group of groups.values()) {
+      const e = this.entries.get(group[0]!)!;
+      this.requestOp(group, e.conflateMs, e.depth);
+    }
   }
 
-  private requestOp(names: string[], conflateMs: number): void {
+  private requestOp(names: string[], conflateMs: number, depth: number): void {
     for (const n of names) this.entries.get(n)!.requested = true;
     const id = this.deps.requests.register({
       onAck: (m: AckMessage) => {
+        // Expanded channels first: they must exist before their ack is processed.
+        for (const [pattern, chans] of Object.entries(m.expanded ?? {}))
+          this.expandedTo(pattern, chans, conflateMs, depth);
         for (const ch of m.channels) this.acked(ch);
+        for (const n of names) if (n.includes('*') && this.entries.get(n)?.requested === true) this.acked(n);
       },
       onError: (m: ErrorMessage) => {
         const err = (ch: string): TickmeshError => new TickmeshError(m.code, m.message, ch);
@@ -114,6 +143,7 @@ export class ChannelRegistry {
     const resume = this.deps.resume ? this.resumePositions(names) : undefined;
     const op: Record<string, unknown> = { op: 'subscribe', id, channels: names };
     if (conflateMs > 0) op['conflate_ms'] = conflateMs;
+    if (depth > 0) op['depth'] = depth;
     if (resume !== undefined) op['resume'] = resume;
     this.deps.send(op);
   }
@@ -134,6 +164,40 @@ export class ChannelRegistry {
     return out;
   }
 
+  /** A wildcard's expansion: each channel gets (or joins) an entry with the wildcard's handlers. */
+  private expandedTo(pattern: string, chans: string[], conflateMs: number, depth: number): void {
+    const p = this.entries.get(pattern);
+    if (p === undefined || p.children === undefined) return;
+    for (const ch of chans) {
+      p.children.add(ch);
+      let c = this.entries.get(ch);
+      if (c === undefined) {
+        c = {
+          name: ch,
+          handlers: new Set(),
+          tracker: new ChannelTracker(ch),
+          acked: false,
+          requested: true,
+          resuming: false,
+          conflateMs,
+          depth,
+          children: undefined,
+          waiters: [],
+        };
+        this.entries.set(ch, c);
+      }
+      for (const h of p.handlers) this.addChildHandler(ch, h);
+    }
+  }
+
+  private addChildHandler(ch: string, h: AnyHandler): void {
+    const c = this.entries.get(ch);
+    if (c === undefined || c.handlers.has(h)) return;
+    c.handlers.add(h);
+    const snap = c.acked ? lateSnapshot(c) : undefined;
+    if (snap !== undefined) call(h, snap);
+  }
+
   /** The gateway could not resume `name`: a snapshot follows and sets the new baseline. */
   notRecovered(name: string): void {
     this.entries.get(name)?.tracker.reset();
@@ -146,6 +210,10 @@ export class ChannelRegistry {
     const v = e.tracker.accept(m);
     if (v.gap !== undefined) this.deps.emit('gap', v.gap);
     if (!v.deliver) return;
+    if (m.ch.startsWith('book.')) {
+      const d = m.data as { venue: string; symbol: string };
+      (e.book ??= new BookViewState(d.venue, d.symbol, 1000)).apply(m);
+    }
     for (const h of [...e.handlers]) call(h, m);
   }
 
@@ -177,11 +245,9 @@ export class ChannelRegistry {
     e.waiters = [];
     // A handler added while a resume was in flight gets no snapshot from the gateway: it starts
     // from the resume point, which the replayed updates continue.
-    const last = e.resuming ? e.tracker.last : undefined;
+    const snap = e.resuming ? lateSnapshot(e) : undefined;
     e.resuming = false;
-    if (last !== undefined)
-      for (const w of waiters)
-        call(w.handler, last.type === 'snapshot' ? last : { ...last, type: 'snapshot' });
+    if (snap !== undefined) for (const w of waiters) call(w.handler, snap);
     for (const w of waiters) w.resolve();
   }
 
@@ -203,6 +269,12 @@ export class ChannelRegistry {
   private remove(name: string, handler: AnyHandler): Promise<void> {
     const e = this.entries.get(name);
     if (e === undefined || !e.handlers.delete(handler)) return Promise.resolve();
+    if (e.children !== undefined) {
+      // A wildcard's handler leaves each expanded channel; the wildcard itself has no server state.
+      const done = [...e.children].map((c) => this.remove(c, handler));
+      if (e.handlers.size === 0) this.entries.delete(name);
+      return Promise.all(done).then(() => undefined);
+    }
     if (e.handlers.size > 0) return Promise.resolve();
     this.entries.delete(name);
     // Not acked yet: acked() sends the unsubscribe when the ack arrives. Not open: nothing to undo.
@@ -223,6 +295,18 @@ export class ChannelRegistry {
       this.deps.send({ op: 'unsubscribe', id, channels: names });
     });
   }
+}
+
+/**
+ * The latest state of a channel as a snapshot message, for a handler that joins a live channel:
+ * the last message for state channels, the whole view for a book (never a diff).
+ */
+function lateSnapshot(e: Entry): DataMessage | undefined {
+  const last = e.tracker.last;
+  if (last === undefined) return undefined;
+  if (e.book !== undefined)
+    return e.book.ready ? { ...last, type: 'snapshot', data: e.book.data() } : undefined;
+  return last.type === 'snapshot' ? last : { ...last, type: 'snapshot' };
 }
 
 /** Calls an application handler; its exception surfaces as uncaught without breaking delivery. */

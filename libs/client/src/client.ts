@@ -18,10 +18,12 @@
 import type {
   DataMessage,
   ErrorMessage,
+  InstrumentInfo,
   NotRecoveredMessage,
   ResumedMessage,
   ServerMessage,
 } from '@tickmesh/contracts';
+import { BookViewState, type BookOptions, type BookView } from './book';
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './backoff';
 import { ChannelRegistry, type AnyHandler } from './channels';
 import { Emitter } from './emitter';
@@ -128,6 +130,65 @@ export class TickmeshClient {
     return channelStream(this, channel);
   }
 
+  /**
+   * A depth book view of `book.<venue>.<symbol>`, kept up to date across snapshots, diffs,
+   * gateway-side resyncs, resumes and refused resumes: `onChange` gets the whole view (best first,
+   * at most `depth` levels per side) after every change. Subscription errors are reported on the
+   * `error` event.
+   */
+  book(venue: string, symbol: string, opts: BookOptions, onChange: (view: BookView) => void): Subscription {
+    const channel = `book.${venue}.${symbol}`;
+    const depth = Math.min(100, Math.max(1, opts.depth ?? 25));
+    const state = new BookViewState(venue, symbol, depth);
+    const sub = this.subscribe(
+      channel,
+      (m) => {
+        if (state.apply(m)) onChange(state.view());
+      },
+      { depth, conflateMs: opts.conflateMs },
+    );
+    sub.catch((err: unknown) =>
+      this.events.emit(
+        'error',
+        err instanceof TickmeshError ? err : new TickmeshError('internal', String(err), channel),
+      ),
+    );
+    return {
+      channel,
+      unsubscribe: () =>
+        sub.then(
+          (s) => s.unsubscribe(),
+          () => undefined,
+        ),
+    };
+  }
+
+  /** The instruments the gateway knows (venue, symbol, sync state), sorted by venue and symbol. */
+  async instruments(): Promise<InstrumentInfo[]> {
+    if (!this.isOpen()) {
+      if (!this.wanted) throw new TickmeshError('disconnected', 'not connected');
+      await new Promise<void>((resolve, reject) => {
+        const off = this.on('state', (s) => {
+          if (s === 'open') {
+            off();
+            resolve();
+          } else if (s === 'closed') {
+            off();
+            reject(new TickmeshError('closed', 'client closed'));
+          }
+        });
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const id = this.requests.register({
+        onList: (m) => resolve(m.instruments),
+        onError: (m: ErrorMessage) => reject(new TickmeshError(m.code, m.message)),
+        onFail: (reason) => reject(new TickmeshError(reason, `list: ${reason}`)),
+      });
+      this.send({ op: 'list', id });
+    });
+  }
+
   /** Round-trip time of a `ping` op, in ms. */
   ping(): Promise<number> {
     if (!this.isOpen()) return Promise.reject(new TickmeshError('disconnected', 'not connected'));
@@ -215,7 +276,17 @@ export class TickmeshClient {
         return;
       case 'ack':
       case 'pong':
+      case 'list':
         this.requests.dispatch(m);
+        return;
+      case 'gap':
+        // trades dropped for a slow connection: the next update skips them (marked conflated)
+        this.events.emit('gap', {
+          channel: m.ch,
+          epoch: this.channels.epochOf(m.ch) ?? 0,
+          expected: m.from,
+          received: m.to + 1,
+        });
         return;
       case 'error':
         if (!this.requests.dispatch(m))

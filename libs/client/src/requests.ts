@@ -3,11 +3,12 @@
  * id (`ack`, `error`, `pong`); the gateway sends per-channel `error`s before the op's single `ack`,
  * so an entry lives until its ack or pong, its deadline, or the connection's end.
  */
-import type { AckMessage, ErrorMessage, PongMessage } from '@tickmesh/contracts';
+import type { AckMessage, ErrorMessage, ListMessage, PongMessage } from '@tickmesh/contracts';
 
 export interface PendingOp {
   onAck?(m: AckMessage): void;
   onPong?(m: PongMessage): void;
+  onList?(m: ListMessage): void;
   /** per-channel errors (entry kept) or an op-level error (entry removed after the call) */
   onError(m: ErrorMessage): void;
   /** deadline passed, or the connection ended, or the client closed */
@@ -36,7 +37,7 @@ export class Requests {
   }
 
   /** Routes an answer; returns false when no op is waiting for its id. */
-  dispatch(m: AckMessage | ErrorMessage | PongMessage): boolean {
+  dispatch(m: AckMessage | ErrorMessage | PongMessage | ListMessage): boolean {
     if (typeof m.id !== 'number') return false;
     const e = this.pending.get(m.id);
     if (e === undefined) return false;
@@ -46,6 +47,9 @@ export class Requests {
     } else if (m.type === 'ack') {
       this.finish(m.id, e);
       e.op.onAck?.(m);
+    } else if (m.type === 'list') {
+      this.finish(m.id, e);
+      e.op.onList?.(m);
     } else {
       this.finish(m.id, e);
       e.op.onPong?.(m);

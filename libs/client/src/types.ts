@@ -3,13 +3,17 @@
  * (`tob.*` carries `TobData`, `status.*` carries `StatusData`, per @tickmesh/contracts).
  */
 import type {
+  BookViewData,
   ChannelData,
+  ConsolidatedData,
   DataMessage,
   ErrorCode,
   NotRecoveredMessage,
   ResumedMessage,
+  StatsData,
   StatusData,
   TobData,
+  TradesData,
 } from '@tickmesh/contracts';
 import type { WebSocketConstructor } from './websocket';
 
@@ -43,7 +47,15 @@ export type DataFor<C extends string> = C extends `tob.${string}`
   ? TobData
   : C extends `status.${string}`
     ? StatusData
-    : ChannelData;
+    : C extends `book.${string}`
+      ? BookViewData
+      : C extends `trades.${string}`
+        ? TradesData
+        : C extends `consolidated.${string}`
+          ? ConsolidatedData
+          : C extends `stats.${string}`
+            ? StatsData
+            : ChannelData;
 
 export type MessageFor<C extends string> = DataMessage<DataFor<C>>;
 
@@ -53,6 +65,11 @@ export interface SubscribeOptions {
    * `conflated: true` (seqs then only increase). Set by the channel's first subscriber.
    */
   conflateMs?: number;
+  /**
+   * `book` channels: levels per side, 1..100, served at the next tier (10, 25, 50, 100; default
+   * 25). Set by the channel's first subscriber.
+   */
+  depth?: number;
 }
 
 export interface Subscription {
@@ -63,8 +80,10 @@ export interface Subscription {
 
 /**
  * A sequence discontinuity on a channel: an update whose seq is not last + 1 in the same epoch.
- * The gateway guarantees this does not happen; it is surfaced, not hidden, if it ever does.
- * Updates at or below the last seq are dropped after reporting; others are delivered.
+ * The gateway guarantees this does not happen, except for `trades` channels of a slow connection,
+ * where it announces the dropped seqs with a `gap` message (reported here with `expected` = the
+ * first dropped seq and `received` = the last dropped + 1). Updates at or below the last seq are
+ * dropped after reporting; others are delivered.
  */
 export interface GapEvent {
   channel: string;

@@ -26,17 +26,29 @@ export const SubscribeOpSchema = Type.Object({
    * the latest, marked `"conflated":true` (seqs then only increase, not +1). 0 = off.
    */
   conflate_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+  /**
+   * Levels per side for this op's `book` channels: 1..100, rounded up to a tier (10, 25, 50,
+   * 100); default 25. Ignored by other kinds.
+   */
+  depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   /** channel name → last received position; channels not listed get a plain snapshot */
   resume: Type.Optional(
     Type.Record(Type.String({ maxLength: 128 }), ResumePositionSchema, { maxProperties: 100 }),
   ),
 });
 
-/** The client op union with the resumable `subscribe` (a superset of `ClientOpSchema`). */
+/** `{"op":"list"}`: the instruments the gateway knows (answered with a `list` message). */
+export const ListOpSchema = Type.Object({
+  op: Type.Literal('list'),
+  id: RequestIdSchema,
+});
+
+/** The client op union with the resumable `subscribe` and `list` (a superset of `ClientOpSchema`). */
 export const GatewayClientOpSchema = Type.Union([
   SubscribeOpSchema,
   ClientOpSchema.anyOf[1],
   ClientOpSchema.anyOf[2],
+  ListOpSchema,
 ]);
 export type GatewayClientOp = Static<typeof GatewayClientOpSchema>;
 export const gatewayClientOpChecker = TypeCompiler.Compile(GatewayClientOpSchema);

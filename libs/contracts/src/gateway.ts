@@ -8,33 +8,98 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type {
+  BookViewData,
+  ConsolidatedData,
+  GapMessage,
+  ListMessage,
+  StatsData,
+  TradesData,
+} from './gateway-channels';
 import type { SyncStatus, TopOfBook } from './messages';
 import { isSymbol, isVenueId } from './subjects';
 
 export const GATEWAY_PROTOCOL_VERSION = 1;
 
-export type ChannelKind = 'tob' | 'status';
-export const CHANNEL_KINDS: readonly ChannelKind[] = ['tob', 'status'];
+export type ChannelKind = 'tob' | 'status' | 'book' | 'trades' | 'stats' | 'consolidated';
+export const CHANNEL_KINDS: readonly ChannelKind[] = [
+  'tob',
+  'status',
+  'book',
+  'trades',
+  'stats',
+  'consolidated',
+];
+/** Kinds named `<kind>.<venue>.<SYMBOL>`; `consolidated.<SYMBOL>` has no venue. */
+export const VENUE_CHANNEL_KINDS: readonly ChannelKind[] = ['tob', 'status', 'book', 'trades', 'stats'];
 
 export interface Channel {
   kind: ChannelKind;
+  /** '' for `consolidated` (a cross-venue channel) */
   venue: string;
   symbol: string;
 }
 
 export function formatChannel(c: Channel): string {
-  return `${c.kind}.${c.venue}.${c.symbol}`;
+  return c.kind === 'consolidated' ? `consolidated.${c.symbol}` : `${c.kind}.${c.venue}.${c.symbol}`;
 }
 
-/** Parses `kind.venue.symbol`; undefined when malformed or of an unknown kind. */
+/**
+ * Parses `kind.venue.symbol` (or `consolidated.symbol`); undefined when malformed or of an
+ * unknown kind. Wildcards are not channels: see `parseChannelPattern`.
+ */
 export function parseChannel(s: string): Channel | undefined {
   if (s.length > 80) return undefined;
   const parts = s.split('.');
+  if (parts.length === 2 && parts[0] === 'consolidated') {
+    const symbol = parts[1]!;
+    return isSymbol(symbol) ? { kind: 'consolidated', venue: '', symbol } : undefined;
+  }
   if (parts.length !== 3) return undefined;
   const [kind, venue, symbol] = parts as [string, string, string];
-  if (!CHANNEL_KINDS.includes(kind as ChannelKind) || !isVenueId(venue) || !isSymbol(symbol))
+  if (!VENUE_CHANNEL_KINDS.includes(kind as ChannelKind) || !isVenueId(venue) || !isSymbol(symbol))
     return undefined;
   return { kind: kind as ChannelKind, venue, symbol };
+}
+
+/** A channel name with `*` for its venue and/or symbol token (`tob.*.BTC-USDT`, `status.*.*`). */
+export interface ChannelPattern {
+  kind: ChannelKind;
+  /** undefined = any venue (`*`); always undefined for `consolidated` */
+  venue: string | undefined;
+  /** undefined = any symbol (`*`) */
+  symbol: string | undefined;
+}
+
+export function isChannelPattern(s: string): boolean {
+  return s.includes('*');
+}
+
+/** Parses a wildcard name; undefined when malformed or when it has no `*` token. */
+export function parseChannelPattern(s: string): ChannelPattern | undefined {
+  if (s.length > 80 || !s.includes('*')) return undefined;
+  const parts = s.split('.');
+  if (parts.length === 2 && parts[0] === 'consolidated' && parts[1] === '*')
+    return { kind: 'consolidated', venue: undefined, symbol: undefined };
+  if (parts.length !== 3) return undefined;
+  const [kind, venue, symbol] = parts as [string, string, string];
+  if (!VENUE_CHANNEL_KINDS.includes(kind as ChannelKind)) return undefined;
+  if (venue !== '*' && !isVenueId(venue)) return undefined;
+  if (symbol !== '*' && !isSymbol(symbol)) return undefined;
+  return {
+    kind: kind as ChannelKind,
+    venue: venue === '*' ? undefined : venue,
+    symbol: symbol === '*' ? undefined : symbol,
+  };
+}
+
+/** True when the concrete channel `c` is one of the pattern's expansions. */
+export function matchesPattern(p: ChannelPattern, c: Channel): boolean {
+  return (
+    p.kind === c.kind &&
+    (p.venue === undefined || p.venue === c.venue) &&
+    (p.symbol === undefined || p.symbol === c.symbol)
+  );
 }
 
 /** Stable error codes sent to clients. Never renamed; new ones may be added. */
@@ -47,6 +112,7 @@ export const ERROR_CODES = [
   'not_subscribed',
   'unavailable', // a dependency is down and no cached state exists
   'internal',
+  'too_many_matches', // a wildcard expands to more channels than MAX_WILDCARD_CHANNELS
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -72,7 +138,7 @@ export const clientOpChecker = TypeCompiler.Compile(ClientOpSchema);
 
 export type TobData = Omit<TopOfBook, 'type'>;
 export type StatusData = Omit<SyncStatus, 'type'>;
-export type ChannelData = TobData | StatusData;
+export type ChannelData = TobData | StatusData | BookViewData | TradesData | ConsolidatedData | StatsData;
 
 export interface DataMessage<T = ChannelData> {
   type: 'snapshot' | 'update';
@@ -86,6 +152,8 @@ export interface AckMessage {
   id?: RequestId;
   op: 'subscribe' | 'unsubscribe';
   channels: string[];
+  /** wildcard → the concrete channels it expanded to (only when the op had wildcards) */
+  expanded?: Record<string, string[]>;
 }
 export interface ErrorMessage {
   type: 'error';
@@ -104,4 +172,5 @@ export interface WelcomeMessage {
   protocol: number;
   server: string;
 }
-export type ServerMessage = DataMessage | AckMessage | ErrorMessage | PongMessage | WelcomeMessage;
+export type ServerMessage =
+  DataMessage | AckMessage | ErrorMessage | PongMessage | WelcomeMessage | ListMessage | GapMessage;

@@ -10,3 +10,4 @@ export * from './book-request';
 export * from './consolidated';
 export * from './book-stats';
 export * from './gateway-resume';
+export * from './gateway-channels';

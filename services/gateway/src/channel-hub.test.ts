@@ -13,6 +13,12 @@ class FakeBus implements BusSubscriber {
     this.handlers.set(subject, handler);
     return { subject, unsubscribe: () => this.handlers.delete(subject) };
   }
+  subscribeRaw(subject: string): BusSubscription {
+    return { subject, unsubscribe: () => undefined };
+  }
+  request(): Promise<Uint8Array> {
+    return Promise.reject(new Error('no responder'));
+  }
   publish(t: TopOfBook): void {
     this.handlers.get(`md.v1.tob.${t.venue}.${t.symbol}`)?.(t, '', undefined);
   }

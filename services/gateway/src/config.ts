@@ -100,6 +100,30 @@ export const GatewayConfigSchema = Type.Object({
     minimum: 0,
     description: 'HISTORY_TTL_MS: drop resume history older than this (0 = bounded by HISTORY_SIZE only)',
   }),
+  maxWildcardChannels: Type.Integer({
+    default: 200,
+    minimum: 1,
+    description:
+      'MAX_WILDCARD_CHANNELS: most channels one wildcard (tob.*.BTC-USDT, status.*.*) may expand to; more is refused with too_many_matches',
+  }),
+  tradesSnapshotSize: Type.Integer({
+    default: 50,
+    minimum: 0,
+    maximum: 1000,
+    description: 'TRADES_SNAPSHOT_SIZE: last trades kept per trades channel and sent as its snapshot',
+  }),
+  bookSnapshotDepth: Type.Integer({
+    default: 200,
+    minimum: 100,
+    maximum: 1000,
+    description:
+      'BOOK_SNAPSHOT_DEPTH: levels per side the gateway asks of the book-builder (ctl.v1.book) to mirror a book; at least the largest tier (100)',
+  }),
+  bookRequestTimeoutMs: Type.Integer({
+    default: 2000,
+    minimum: 50,
+    description: 'BOOK_REQUEST_TIMEOUT_MS: deadline of a depth snapshot request before a retry',
+  }),
   instanceName: Type.Optional(
     Type.String({
       maxLength: 128,

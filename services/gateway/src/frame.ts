@@ -9,7 +9,11 @@
 import {
   GATEWAY_PROTOCOL_VERSION,
   type AckMessage,
+  type BookViewData,
   type ChannelData,
+  type GapMessage,
+  type InstrumentInfo,
+  type ListMessage,
   type ErrorCode,
   type ErrorMessage,
   type NotRecoveredMessage,
@@ -32,6 +36,22 @@ export const CLOSE_CODES = {
 
 export type DataKind = 'snapshot' | 'update';
 
+/**
+ * How an update may be conflated (conflate_ms, slow consumers): `replace` (state channels: the
+ * latest value is all a client needs), `merge` (book diffs: merged per price, latest size wins),
+ * `drop` (trades: never replaced; dropped ones are announced with a `gap` notice).
+ */
+export type ConflationPolicy = 'replace' | 'merge' | 'drop';
+
+export interface FrameExtra {
+  policy?: ConflationPolicy;
+  /** the channel seq and epoch of a data message */
+  seq?: number;
+  epoch?: number;
+  /** a book update's data, kept for merging (policy `merge`) */
+  book?: BookViewData;
+}
+
 export class Frame {
   private wsBytes: Buffer | undefined;
   private sseBytes: Buffer | undefined;
@@ -52,7 +72,12 @@ export class Frame {
     readonly venueTs: number,
     readonly ch?: string,
     readonly kind?: DataKind,
+    readonly extra: FrameExtra = {},
   ) {}
+
+  get policy(): ConflationPolicy {
+    return this.extra.policy ?? 'replace';
+  }
 
   /**
    * This data message marked `"conflated":true` (same id and seq): it may follow the channel's
@@ -66,6 +91,7 @@ export class Frame {
       this.venueTs,
       this.ch,
       this.kind,
+      this.extra,
     ));
   }
 
@@ -100,9 +126,34 @@ export function dataFrame(
   epoch: number,
   dataJson: string,
   venueTs: number,
+  extra: FrameExtra = {},
 ): Frame {
   const json = `{"type":"${type}","ch":"${ch}","seq":${seq},"epoch":${epoch},"data":${dataJson}}`;
-  return new Frame(json, type, `${ch}:${epoch}:${seq}`, venueTs, ch, type);
+  return new Frame(json, type, `${ch}:${epoch}:${seq}`, venueTs, ch, type, { ...extra, seq, epoch });
+}
+
+/**
+ * Two consecutive book diffs of one channel as one: per price the later size wins, the header
+ * (seq, bookSeq, state) is the later one's. Applying the result to the view before `a` gives the
+ * view after `b` exactly. Not marked conflated (the caller marks it).
+ */
+export function mergeBookFrames(a: Frame, b: Frame): Frame {
+  const da = a.extra.book;
+  const db = b.extra.book;
+  const { seq, epoch } = b.extra;
+  if (da === undefined || db === undefined || b.ch === undefined || seq === undefined || epoch === undefined)
+    return b;
+  const merge = (x: readonly [string, string][], y: readonly [string, string][]): [string, string][] => {
+    const m = new Map<string, string>();
+    for (const [p, s] of x) m.set(p, s);
+    for (const [p, s] of y) m.set(p, s);
+    return [...m];
+  };
+  const data: BookViewData = { ...db, bids: merge(da.bids, db.bids), asks: merge(da.asks, db.asks) };
+  return dataFrame('update', b.ch, seq, epoch, JSON.stringify(data), b.venueTs, {
+    policy: 'merge',
+    book: data,
+  });
 }
 
 /** Serializes channel data without the wire `type` discriminator (and without Redis' `updatedAt`). */
@@ -120,8 +171,14 @@ export function welcomeFrame(server: string): Frame {
   return control(m, 'welcome');
 }
 
-export function ackFrame(op: AckMessage['op'], channels: string[], id: RequestId | undefined): Frame {
+export function ackFrame(
+  op: AckMessage['op'],
+  channels: string[],
+  id: RequestId | undefined,
+  expanded?: Record<string, string[]>,
+): Frame {
   const m: AckMessage = id === undefined ? { type: 'ack', op, channels } : { type: 'ack', id, op, channels };
+  if (expanded !== undefined && Object.keys(expanded).length > 0) m.expanded = expanded;
   return control(m);
 }
 
@@ -135,6 +192,17 @@ export function errorFrame(code: ErrorCode, message: string, id?: RequestId, cha
 export function pongFrame(id: RequestId | undefined, ts: number): Frame {
   const m: PongMessage = id === undefined ? { type: 'pong', ts } : { type: 'pong', id, ts };
   return control(m);
+}
+
+export function listFrame(id: RequestId | undefined, instruments: InstrumentInfo[]): Frame {
+  const m: ListMessage = id === undefined ? { type: 'list', instruments } : { type: 'list', id, instruments };
+  return control(m, 'list');
+}
+
+/** Trades dropped for a slow consumer: seqs `from`..`to` of `ch` will not come. */
+export function gapFrame(ch: string, from: number, to: number): Frame {
+  const m: GapMessage = { type: 'gap', ch, from, to };
+  return control(m, 'gap');
 }
 
 /** Resume accepted: updates `from`..`to` of `ch` follow (SSE event `resumed`, no id). */

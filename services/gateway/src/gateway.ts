@@ -15,6 +15,7 @@ import { ChannelHub } from './channel-hub';
 import { serverName, withDefaults, type GatewayConfig } from './config';
 import { welcomeFrame } from './frame';
 import { createClientServer } from './http-server';
+import { InstrumentRegistry } from './instruments';
 import { FlushScheduler } from './outbound';
 import { RedisSnapshotStore, type SnapshotStore } from './snapshot-store';
 import { SseServer } from './sse-server';
@@ -48,11 +49,21 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`),
   );
   const store: SnapshotStore = new RedisSnapshotStore(cfg.redisUrl, cfg.snapshotTimeoutMs);
-  const hub = new ChannelHub(bus, store, {
-    lingerMs: cfg.channelLingerMs,
-    historySize: cfg.historySize,
-    historyTtlMs: cfg.historyTtlMs,
-  });
+  const instruments = new InstrumentRegistry();
+  instruments.start(bus);
+  const hub = new ChannelHub(
+    bus,
+    store,
+    {
+      lingerMs: cfg.channelLingerMs,
+      historySize: cfg.historySize,
+      historyTtlMs: cfg.historyTtlMs,
+      tradesSnapshotSize: cfg.tradesSnapshotSize,
+      maxWildcardChannels: cfg.maxWildcardChannels,
+      mirror: { snapshotDepth: cfg.bookSnapshotDepth, requestTimeoutMs: cfg.bookRequestTimeoutMs },
+    },
+    instruments,
+  );
   const scheduler = new FlushScheduler(cfg.flushIntervalMs);
   const welcome = welcomeFrame(name);
   const closeTimeoutMs = Math.max(1000, cfg.shutdownGraceMs);
@@ -84,9 +95,14 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       service: 'tickmesh-gateway',
       server: name,
       protocol: GATEWAY_PROTOCOL_VERSION,
-      endpoints: { websocket: '/ws', sse: '/sse?channels=tob.<venue>.<SYMBOL>,status.<venue>.<SYMBOL>' },
+      endpoints: {
+        websocket: '/ws',
+        sse: '/sse?channels=tob.<venue>.<SYMBOL>,status.<venue>.<SYMBOL>',
+        instruments: '/api/instruments',
+      },
       ...stats(),
     }),
+    instruments: () => ({ instruments: hub.list() }),
   });
 
   server.listen(cfg.gatewayPort, cfg.gatewayHost);
@@ -119,6 +135,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       ws.stop();
       sse.stop();
       hub.close();
+      instruments.close();
       offBus();
       await Promise.all([bus.close(), store.close()]);
       log.info({ port }, 'gateway closed');

@@ -1,8 +1,10 @@
 /**
  * The client-facing node:http server and its routes:
- *   GET /      small JSON index (a later issue serves the dashboard here)
+ *   GET /      the dashboard to browsers (Accept: text/html), otherwise a small JSON index
+ *   GET /<file> the dashboard's static files (static-files.ts; not /api/*)
  *   GET /ws    WebSocket upgrade (a plain GET gets 426)
  *   GET /sse   Server-Sent Events
+ *   GET /api/instruments   the instruments the gateway knows (same list as the `list` op)
  * Anything else is 404/405 JSON. While `accepting()` is false (shutdown), new requests and
  * upgrades get 503 so a load balancer moves them to another replica.
  */
@@ -15,19 +17,23 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SseServer } from './sse-server';
+import { dashboardFromEnv, type StaticFiles } from './static-files';
 import type { WsServer } from './ws-server';
 
 export interface Routes {
   ws: WsServer;
   sse: SseServer;
   index: () => object;
+  /** GET /api/instruments body; absent = 404 */
+  instruments?: () => object;
   accepting: () => boolean;
 }
 
 export function createClientServer(routes: Routes): Server {
+  const dashboard = dashboardFromEnv();
   const server = createServer((req, res) => {
     try {
-      route(routes, req, res);
+      route(routes, req, res, dashboard);
     } catch (err) {
       if (!res.headersSent)
         json(res, 500, { type: 'error', code: 'internal', message: (err as Error).message });
@@ -54,7 +60,7 @@ export function createClientServer(routes: Routes): Server {
   return server;
 }
 
-function route(routes: Routes, req: IncomingMessage, res: ServerResponse): void {
+function route(routes: Routes, req: IncomingMessage, res: ServerResponse, dashboard?: StaticFiles): void {
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'http://gateway');
@@ -73,6 +79,7 @@ function route(routes: Routes, req: IncomingMessage, res: ServerResponse): void 
   }
   switch (url.pathname) {
     case '/':
+      if (dashboard?.serve(req, res, url.pathname)) return; // browsers get the dashboard
       json(res, 200, routes.index());
       return;
     case '/ws':
@@ -82,7 +89,12 @@ function route(routes: Routes, req: IncomingMessage, res: ServerResponse): void 
     case '/sse':
       routes.sse.handle(req, res, url);
       return;
+    case '/api/instruments':
+      if (routes.instruments !== undefined) json(res, 200, routes.instruments());
+      else json(res, 404, { type: 'error', code: 'bad_request', message: `no route ${url.pathname}` });
+      return;
     default:
+      if (!url.pathname.startsWith('/api/') && dashboard?.serve(req, res, url.pathname)) return;
       json(res, 404, { type: 'error', code: 'bad_request', message: `no route ${url.pathname}` });
   }
 }

@@ -8,7 +8,9 @@ import {
   gatewayClientOpChecker,
   GatewayClientOpSchema,
   parseChannel,
+  parseChannelPattern,
   type Channel,
+  type ChannelPattern,
   type GatewayClientOp,
   type ErrorCode,
   type RequestId,
@@ -44,10 +46,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function describe(v: unknown): string {
   if (!isRecord(v)) return 'expected a JSON object with an "op" field';
   const op = v['op'];
-  if (typeof op !== 'string') return 'missing "op" (subscribe, unsubscribe or ping)';
+  if (typeof op !== 'string') return 'missing "op" (subscribe, unsubscribe, ping or list)';
   const check = memberChecks.get(op);
   if (check === undefined) return `unknown op ${JSON.stringify(op.slice(0, 32))}`;
-  if (op !== 'ping' && !Array.isArray(v['channels']))
+  if (op !== 'ping' && op !== 'list' && !Array.isArray(v['channels']))
     return `"${op}" needs "channels": an array of 1 to 100 strings`;
   const first = check.Errors(v).First();
   return first === undefined ? 'invalid operation' : `${first.path}: ${first.message}`;
@@ -73,7 +75,19 @@ export interface Admission {
   /** channels acknowledged: the joins plus those already subscribed (idempotent) */
   accepted: string[];
   rejected: Rejected[];
+  /** wildcard → the concrete channels it expanded to (accepted ones) */
+  expanded: Record<string, string[]>;
 }
+
+export interface WildcardOptions {
+  /** the concrete channels of a pattern among the known instruments */
+  expand(p: ChannelPattern): { name: string; channel: Channel }[];
+  /** most channels one wildcard may expand to */
+  maxChannels: number;
+}
+
+const CHANNEL_FORMS =
+  'expected <tob|status|book|trades|stats>.<venue>.<SYMBOL> or consolidated.<SYMBOL> (wildcard * for venue or symbol)';
 
 /**
  * Decides which of `names` a connection may subscribe to, given what it already has and its
@@ -82,10 +96,11 @@ export interface Admission {
  */
 export function admitChannels(
   names: readonly string[],
-  current: ReadonlySet<string>,
+  current: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   max: number,
+  wildcards?: WildcardOptions,
 ): Admission {
-  const out: Admission = { join: [], accepted: [], rejected: [] };
+  const out: Admission = { join: [], accepted: [], rejected: [], expanded: {} };
   const seen = new Set<string>();
   let count = current.size;
   for (const name of names) {
@@ -95,12 +110,67 @@ export function admitChannels(
       out.accepted.push(name);
       continue;
     }
+    if (name.includes('*')) {
+      const p = parseChannelPattern(name);
+      if (p === undefined || wildcards === undefined) {
+        out.rejected.push({
+          name,
+          code: 'invalid_channel',
+          message: `invalid channel pattern ${JSON.stringify(name.slice(0, 128))}: ${CHANNEL_FORMS}`,
+        });
+        continue;
+      }
+      const matches = wildcards.expand(p);
+      if (matches.length > wildcards.maxChannels) {
+        out.rejected.push({
+          name,
+          code: 'too_many_matches',
+          message: `${name} matches ${matches.length} channels; at most ${wildcards.maxChannels} per wildcard`,
+        });
+        continue;
+      }
+      if (matches.length === 0) {
+        out.rejected.push({
+          name,
+          code: 'unknown_channel',
+          message: `${name} matches no instrument the gateway knows (see the list op)`,
+        });
+        continue;
+      }
+      const got: string[] = [];
+      for (const m of matches) {
+        if (seen.has(m.name) && !got.includes(m.name)) {
+          if (out.accepted.includes(m.name)) got.push(m.name);
+          continue;
+        }
+        seen.add(m.name);
+        if (current.has(m.name)) {
+          out.accepted.push(m.name);
+          got.push(m.name);
+          continue;
+        }
+        if (count >= max) {
+          out.rejected.push({
+            name: m.name,
+            code: 'too_many_subscriptions',
+            message: `at most ${max} subscriptions per connection`,
+          });
+          continue;
+        }
+        count++;
+        out.join.push(m);
+        out.accepted.push(m.name);
+        got.push(m.name);
+      }
+      out.expanded[name] = got;
+      continue;
+    }
     const channel = parseChannel(name);
     if (channel === undefined) {
       out.rejected.push({
         name,
         code: 'invalid_channel',
-        message: `invalid channel ${JSON.stringify(name.slice(0, 128))}: expected <tob|status>.<venue>.<SYMBOL>`,
+        message: `invalid channel ${JSON.stringify(name.slice(0, 128))}: ${CHANNEL_FORMS}`,
       });
       continue;
     }

@@ -16,10 +16,14 @@
  * wins, marked `"conflated":true`, so the client sees a seq jump it is told about). Snapshots and
  * control messages are never replaced. If the connection is still over the cap `graceMs` after
  * conflation began, it is closed (4008) as before; once under the cap it returns to normal.
+ * Per channel kind (the frame's conflation policy): state channels replace; book diffs merge
+ * (latest size per price, so the merged diff still turns the client's view into the server's);
+ * trades are dropped, never replaced, and on recovery each such channel gets a `gap` notice
+ * naming the dropped seqs, and its next update is marked conflated (it skips those seqs).
  */
 import { Coalescer } from '@tickmesh/bus';
 import { nowMicros } from '@tickmesh/contracts';
-import type { Frame } from './frame';
+import { gapFrame, mergeBookFrames, type Frame } from './frame';
 import { gatewayMetrics, type Transport } from './metrics';
 
 /** What the outbound queue needs from a transport (WebSocket or SSE response). */
@@ -66,6 +70,10 @@ export class Outbound {
   private drainTimer: NodeJS.Timeout | undefined;
   /** channel → queue index of its queued update, while conflating */
   private readonly queuedUpdate = new Map<string, number>();
+  /** trades channel → seqs dropped while conflating */
+  private readonly dropped = new Map<string, { from: number; to: number }>();
+  /** channels whose next update follows a gap notice */
+  private readonly afterGap = new Set<string>();
 
   /**
    * @param graceMs slow-consumer conflation time before the close; 0 = close at once when over
@@ -85,6 +93,13 @@ export class Outbound {
       this.pushConflating(frame);
       return;
     }
+    if (
+      this.afterGap.size > 0 &&
+      frame.kind === 'update' &&
+      frame.ch !== undefined &&
+      this.afterGap.delete(frame.ch)
+    )
+      frame = frame.asConflated();
     this.queue.push(frame);
     this.queuedBytes += frame.size;
     if (this.backlog + this.queuedBytes > this.maxBytes) {
@@ -113,6 +128,8 @@ export class Outbound {
     this.queue = [];
     this.queuedBytes = 0;
     this.queuedUpdate.clear();
+    this.dropped.clear();
+    this.afterGap.clear();
     clearTimeout(this.drainTimer);
     this.drainTimer = undefined;
   }
@@ -132,16 +149,28 @@ export class Outbound {
     // Index what is queued, so later updates replace rather than append.
     this.queuedUpdate.clear();
     this.queue.forEach((f, i) => {
-      if (f.kind === 'update' && f.ch !== undefined) this.queuedUpdate.set(f.ch, i);
+      if (f.kind === 'update' && f.ch !== undefined && f.policy !== 'drop') this.queuedUpdate.set(f.ch, i);
+      else if (f.kind === 'snapshot' && f.ch !== undefined) this.queuedUpdate.delete(f.ch);
     });
     this.drainTimer = setTimeout(this.drainCheck, DRAIN_CHECK_MS);
   }
 
   private pushConflating(frame: Frame): void {
+    if (frame.kind === 'update' && frame.ch !== undefined && frame.policy === 'drop') {
+      const seq = frame.extra.seq ?? 0;
+      const d = this.dropped.get(frame.ch);
+      if (d === undefined) this.dropped.set(frame.ch, { from: seq, to: seq });
+      else d.to = seq;
+      gatewayMetrics.conflated(this.sink.transport, 'slow_consumer');
+      return;
+    }
+    // Updates after a snapshot of their channel must not be merged into one queued before it.
+    if (frame.kind === 'snapshot' && frame.ch !== undefined) this.queuedUpdate.delete(frame.ch);
     if (frame.kind === 'update' && frame.ch !== undefined) {
       const i = this.queuedUpdate.get(frame.ch);
       if (i !== undefined) {
-        const next = frame.asConflated();
+        const prev = this.queue[i]!;
+        const next = (frame.policy === 'merge' ? mergeBookFrames(prev, frame) : frame).asConflated();
         this.queuedBytes += next.size - this.queue[i]!.size;
         this.queue[i] = next;
         gatewayMetrics.conflated(this.sink.transport, 'slow_consumer');
@@ -163,6 +192,13 @@ export class Outbound {
       // Drained: write the conflated queue and return to normal delivery.
       this.conflatingSince = undefined;
       this.queuedUpdate.clear();
+      for (const [ch, d] of this.dropped) {
+        const g = gapFrame(ch, d.from, d.to);
+        this.queue.push(g);
+        this.queuedBytes += g.size;
+        this.afterGap.add(ch);
+      }
+      this.dropped.clear();
       gatewayMetrics.slowConsumer(this.sink.transport, 'recovered');
       this.flush();
       return;

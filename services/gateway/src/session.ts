@@ -7,14 +7,18 @@
  * and rate limits later), so transports stay byte movers.
  */
 import {
+  bookDepthTier,
   nowMicros,
+  parseChannelPattern,
+  parseChannel,
+  matchesPattern,
   type ErrorCode,
   type GatewayClientOp,
   type RequestId,
   type ResumePosition,
 } from '@tickmesh/contracts';
 import type { ChannelHub, Subscriber } from './channel-hub';
-import { ackFrame, errorFrame, pongFrame, type Frame } from './frame';
+import { ackFrame, errorFrame, listFrame, mergeBookFrames, pongFrame, type Frame } from './frame';
 import { admitChannels, parseClientOp, type Admission } from './inbound';
 import { gatewayMetrics, type Transport } from './metrics';
 import type { Outbound } from './outbound';
@@ -37,7 +41,8 @@ interface Conflation {
 
 export class Session implements Subscriber {
   readonly id = nextSessionId++;
-  private readonly subs = new Set<string>();
+  /** subscribed channel → its book depth tier (0 for other kinds) */
+  private readonly subs = new Map<string, number>();
   private readonly conflation = new Map<string, Conflation>();
   private closed = false;
 
@@ -50,11 +55,15 @@ export class Session implements Subscriber {
 
   /** Channel frames from the hub, and any other frame for this connection. */
   deliver(frame: Frame): void {
-    if (frame.kind === 'update' && frame.ch !== undefined) {
+    if (frame.ch !== undefined) {
       const c = this.conflation.get(frame.ch);
       if (c !== undefined) {
-        this.deliverConflated(c, frame);
-        return;
+        if (frame.kind === 'update') {
+          this.deliverConflated(c, frame);
+          return;
+        }
+        // A snapshot (a rebuilt book) replaces the client's state: a held diff is moot.
+        c.pending = undefined;
       }
     }
     this.out.push(frame);
@@ -69,7 +78,9 @@ export class Session implements Subscriber {
       return;
     }
     if (c.pending !== undefined) gatewayMetrics.conflated(this.transport, 'conflate_ms');
-    c.pending = frame;
+    // Book diffs merge (latest size per price); state channels keep the latest value.
+    c.pending =
+      c.pending !== undefined && frame.policy === 'merge' ? mergeBookFrames(c.pending, frame) : frame;
     c.timer ??= setTimeout(
       () => {
         c.timer = undefined;
@@ -113,7 +124,7 @@ export class Session implements Subscriber {
   handleOp(op: GatewayClientOp): void {
     switch (op.op) {
       case 'subscribe':
-        this.subscribe(op.channels, op.id, true, op.resume, op.conflate_ms);
+        this.subscribe(op.channels, op.id, true, op.resume, op.conflate_ms, op.depth);
         return;
       case 'unsubscribe':
         this.unsubscribe(op.channels, op.id);
@@ -121,12 +132,15 @@ export class Session implements Subscriber {
       case 'ping':
         this.out.push(pongFrame(op.id, nowMicros()));
         return;
+      case 'list':
+        this.out.push(listFrame(op.id, this.hub.list()));
+        return;
     }
   }
 
   /** Checks channels against this connection's state and limits without subscribing. */
   admit(channels: readonly string[]): Admission {
-    return admitChannels(channels, this.subs, this.limits.maxSubscriptions);
+    return admitChannels(channels, this.subs, this.limits.maxSubscriptions, this.hub.wildcards);
   }
 
   /**
@@ -140,14 +154,16 @@ export class Session implements Subscriber {
     ack = true,
     resume?: Readonly<Record<string, ResumePosition>>,
     conflateMs?: number,
+    depth?: number,
   ): void {
     const a = this.admit(channels);
     for (const r of a.rejected) this.reject(r.code, r.message, id, r.name);
-    if (ack) this.out.push(ackFrame('subscribe', a.accepted, id));
+    if (ack) this.out.push(ackFrame('subscribe', a.accepted, id, a.expanded));
+    const tier = bookDepthTier(depth);
     for (const j of a.join) {
-      this.subs.add(j.name);
-      // tob and status are state channels: latest wins is lossless for their current value.
-      if (conflateMs !== undefined && conflateMs > 0)
+      this.subs.set(j.name, j.channel.kind === 'book' ? tier : 0);
+      // State channels: latest wins; book: diffs merged; trades are never conflated.
+      if (conflateMs !== undefined && conflateMs > 0 && j.channel.kind !== 'trades')
         this.conflation.set(j.name, { ms: conflateMs, lastSent: 0, pending: undefined, timer: undefined });
     }
     gatewayMetrics.subscriptionsChanged(a.join.length);
@@ -158,18 +174,33 @@ export class Session implements Subscriber {
         j.channel,
         this,
         resume !== undefined && Object.hasOwn(resume, j.name) ? resume[j.name] : undefined,
+        this.subs.get(j.name) ?? 0,
       );
     }
   }
 
   unsubscribe(channels: readonly string[], id?: RequestId): void {
     const removed: string[] = [];
+    const names: string[] = [];
     for (const name of new Set(channels)) {
-      if (!this.subs.delete(name)) {
+      const p = name.includes('*') ? parseChannelPattern(name) : undefined;
+      if (p === undefined) {
+        names.push(name);
+        continue;
+      }
+      // A wildcard unsubscribes every subscribed channel it matches.
+      for (const s of this.subs.keys()) {
+        const c = parseChannel(s);
+        if (c !== undefined && matchesPattern(p, c) && !names.includes(s)) names.push(s);
+      }
+    }
+    for (const name of names) {
+      const tier = this.subs.get(name);
+      if (tier === undefined || !this.subs.delete(name)) {
         this.reject('not_subscribed', `not subscribed to ${JSON.stringify(name.slice(0, 128))}`, id, name);
         continue;
       }
-      this.hub.leave(name, this);
+      this.hub.leave(name, this, tier);
       this.stopConflation(name);
       removed.push(name);
     }
@@ -182,7 +213,7 @@ export class Session implements Subscriber {
     if (this.closed) return;
     this.closed = true;
     this.out.stop();
-    for (const name of this.subs) this.hub.leave(name, this);
+    for (const [name, tier] of this.subs) this.hub.leave(name, this, tier);
     for (const name of [...this.conflation.keys()]) this.stopConflation(name);
     gatewayMetrics.subscriptionsChanged(-this.subs.size);
     this.subs.clear();

@@ -110,7 +110,16 @@ export class SseServer {
     out.push(this.welcome);
     const header = req.headers['last-event-id'];
     const lastId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('lastEventId');
-    session.subscribe(channels, undefined, false, lastId ? parseLastEventId(lastId) : undefined);
+    // `depth` (1..100) for book channels; anything else means the default tier
+    const depth = Number(url.searchParams.get('depth') ?? 'x');
+    session.subscribe(
+      channels,
+      undefined,
+      false,
+      lastId ? parseLastEventId(lastId) : undefined,
+      undefined,
+      Number.isInteger(depth) && depth >= 1 && depth <= 100 ? depth : undefined,
+    );
   }
 
   /** Shutdown: writes what is queued, then ends every stream. */
