@@ -34,6 +34,8 @@ function boundaries(extra) {
       rule('kind:lib', ['kind:lib']),
       rule('kind:service', ['kind:lib']),
       rule('kind:test', ['kind:lib', 'kind:service']),
+      // the dashboard talks to the gateway only through the SDK (and its contract types)
+      rule('kind:app', ['type:client', 'type:contracts']),
       rule('type:contracts', []),
       rule('type:book', ['type:contracts']),
       rule('type:venue', ['type:contracts', 'type:book']),

@@ -5,7 +5,7 @@
 // `npm test -- unit e2e` runs only the named phases (lint, typecheck, unit, e2e).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureNodeModules, ensureServers, nx, repoRoot, run } from './bootstrap.mjs';
+import { ensureNodeModules, ensureServers, nx, repoRoot, run, which } from './bootstrap.mjs';
 
 ensureNodeModules();
 if (!process.env.NATS_URL || !process.env.REDIS_URL) ensureServers();
@@ -41,6 +41,29 @@ function runTests(mode) {
   });
 }
 
+/**
+ * The dashboard's browser test drives the Debian `chromium` package (playwright-core, no browser
+ * download): installed with apt-get like the servers when running as root, otherwise that one test
+ * is skipped and says so.
+ */
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH) return;
+  const found = which('chromium');
+  if (found === undefined && process.getuid?.() === 0 && which('apt-get') !== undefined) {
+    console.log('• installing chromium (apt-get)…');
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['install', '-y', '-qq', 'chromium'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  }
+  const path = found ?? which('chromium');
+  if (path === undefined)
+    console.warn(
+      '• chromium is not installed: the dashboard browser test will be skipped (apt-get install chromium)',
+    );
+  else process.env.CHROMIUM_PATH = path;
+}
+
 let failed = false;
 if (want('lint')) {
   nx(['run-many', '-t', 'lint', '--outputStyle=stream']);
@@ -55,7 +78,8 @@ if (want('lint')) {
 if (want('typecheck')) nx(['run-many', '-t', 'typecheck', '--outputStyle=stream']);
 if (want('unit')) failed = (await runTests('all')) !== 0 || failed;
 if (want('e2e')) {
-  nx(['run-many', '-t', 'build', '--outputStyle=stream']);
+  ensureChromium();
+  nx(['run-many', '-t', 'build', '--outputStyle=stream']); // the services and the dashboard
   failed = (await runTests('e2e')) !== 0 || failed;
 }
 if (want('unit') || want('e2e')) console.log(`\n${totals.pass} passed, ${totals.fail} failed`);

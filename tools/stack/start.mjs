@@ -35,7 +35,9 @@ const nativesFor = (venue) =>
 
 ensureNodeModules();
 if (!env.NATS_URL || !env.REDIS_URL) ensureServers();
-console.log('• building services…');
+console.log('• building services and the dashboard…');
+// every project with a build target: the service bundles and services/dashboard/dist, which the
+// gateway serves at / (it finds it next to its own bundle; see services/gateway/src/static-files.ts)
 nx(['run-many', '-t', 'build', '--outputStyle=stream', '--skip-nx-cache=false']);
 
 const children = [];
@@ -211,6 +213,7 @@ try {
 ┌──────────────────────────────────────────────────────────────────────────────
 │ tickmesh is running (${live ? 'LIVE venue endpoints' : 'simulator'}) — Ctrl-C stops everything
 │   venues     ${venues.join(', ')}
+│   dashboard  http://${g}/
 │   WebSocket  ws://${g}/ws      send {"op":"subscribe","channels":["tob.binance.BTC-USDT"]}
 │   SSE        http://${g}/sse?channels=tob.binance.BTC-USDT,tob.bybit.BTC-USDT
 │   health     http://127.0.0.1:${ports.ingestor}/readyz  :${ports.bookBuilder}/readyz  :${ports.gatewayHttp}/readyz   (/metrics)
