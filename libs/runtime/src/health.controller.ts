@@ -22,7 +22,7 @@ export class HealthController {
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
-  metrics(): string {
-    return metrics.render();
+  metrics(): Promise<string> {
+    return metrics.renderAsync();
   }
 }
