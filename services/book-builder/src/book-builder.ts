@@ -6,8 +6,20 @@
  * and published on NATS (once per book per turn, latest wins); member books → consolidated books
  * (consolidator.ts); counters for per-symbol stats (stats-reporter.ts). Depth snapshots are served
  * on request (depth-server.ts). Nothing awaits per message.
+ *
+ * Partitioned replicas (PARTITIONS > 1, partition.ts): the replica learns which books exist from the
+ * ingestors' status messages (`md.v1.status.*.*`, low rate: every STATUS_INTERVAL_MS per symbol and
+ * on every state change) and, for each book it owns, subscribes to that book's own subjects (book,
+ * trade, depth requests). The NATS server then routes each book's messages to its owner only, in
+ * order; no replica receives, decodes or drops the other replicas' traffic. A new or restarted
+ * replica starts with no book: the first status of an owned book creates it (published at once as
+ * `snapshotting`, not live) and, when the ingestor reports the symbol live, requests a fresh
+ * snapshot (the same path as a gap); deltas that arrive first are kept and replayed on top of it.
+ * The book is published live only once it is a snapshot plus an unbroken chain of deltas, so a
+ * handover never publishes a wrong book. A replica that stops (SIGTERM) publishes its books as
+ * `stale` before it leaves.
  */
-import { Bus, Coalescer } from '@tickmesh/bus';
+import { Bus, Coalescer, type BusSubscription } from '@tickmesh/bus';
 import {
   codecByName,
   consolidatedSubject,
@@ -24,11 +36,12 @@ import { createLogger, health, metrics, RateLimitedLog } from '@tickmesh/observa
 import { BookState, type ApplyResult } from './book-state';
 import { withDefaults, replicaGroup, venueList, type BookBuilderConfig } from './config';
 import { Consolidator } from './consolidator';
-import { serveDepthRequests } from './depth-server';
-import { parseEquivalences } from './equivalence';
+import { depthServerForBooks, serveDepthRequests } from './depth-server';
+import { consolidatedSymbolOf, parseEquivalences } from './equivalence';
 import { bookMetrics, type BookEntry } from './book-entry';
+import { Ownership, resolvePartition, type Partition } from './partition';
 import { SnapshotRequester } from './snapshots';
-import { TobRedisWriter } from './redis-writer';
+import { NullSink, TobRedisWriter, type TobSink } from './redis-writer';
 import { StatsReporter } from './stats-reporter';
 
 const consolidatedPublished = metrics.counter(
@@ -38,8 +51,19 @@ const consolidatedPublished = metrics.counter(
 const booksGauge = metrics.gauge('tickmesh_bookbuilder_books', 'books by published state');
 
 export interface RunningBookBuilder {
+  /** this replica's partition (`{index: 0, count: 1}` when unpartitioned) */
+  readonly partition: Partition;
   /** A book by (venue, symbol), for tests and diagnostics (read only). */
   book(venue: string, symbol: string): BookState | undefined;
+  /** The (venue, symbol) books this replica builds. */
+  books(): { venue: string; symbol: string }[];
+  /**
+   * The per-message path without the NATS receive: a decoded book or status message, handled as if
+   * it came from the bus (benchmarks; tests).
+   */
+  deliver(m: WireMessage): void;
+  /** Nothing waits to be written to Redis (benchmarks). */
+  readonly redisIdle: boolean;
   /** The consolidated symbols built so far. */
   consolidatedSymbols(): string[];
   /** Resolves once NATS is connected (subscriptions are then being registered). */
@@ -48,13 +72,40 @@ export interface RunningBookBuilder {
   close(): Promise<void>;
 }
 
-/** Starts a book-builder. Throws at once on an invalid CONSOLIDATE_EQUIVALENT. */
-export function startBookBuilder(overrides: Partial<BookBuilderConfig> = {}): RunningBookBuilder {
+/** Knobs for benchmarks and embedding; the service never sets them. */
+export interface StartOptions {
+  /** false: no Redis connection, tops of book and NBBOs are dropped (measures the Redis share) */
+  redis?: boolean;
+  /** false: no consolidated books (measures their cost) */
+  consolidate?: boolean;
+  /** false: no data subscriptions; messages come only through `deliver` */
+  subscribe?: boolean;
+  /** pod name for the StatefulSet ordinal (default: env HOSTNAME) */
+  hostname?: string;
+}
+
+/**
+ * Starts a book-builder. Throws at once on an invalid CONSOLIDATE_EQUIVALENT or partition
+ * (PARTITIONS / PARTITION_INDEX / HOSTNAME ordinal).
+ */
+export function startBookBuilder(
+  overrides: Partial<BookBuilderConfig> = {},
+  opts: StartOptions = {},
+): RunningBookBuilder {
   const cfg = withDefaults(overrides);
   const equivalences = parseEquivalences(cfg.consolidateEquivalent);
+  const partition = resolvePartition(
+    cfg.partitions,
+    cfg.partitionIndex,
+    opts.hostname ?? process.env['HOSTNAME'],
+  );
+  const ownership = new Ownership(partition, (s) => consolidatedSymbolOf(s, equivalences));
+  const consolidating = opts.consolidate !== false;
   const log = createLogger('book-builder');
   const warn = new RateLimitedLog(log);
   const venues = venueList(cfg);
+  if (ownership.partitioned)
+    log.info({ partition: partition.index, of: partition.count }, 'partitioned replica');
 
   health.set('nats', false, 'connecting');
   // tops of book are batched here (latest per book), so the bus flushes every turn
@@ -64,34 +115,41 @@ export function startBookBuilder(overrides: Partial<BookBuilderConfig> = {}): Ru
     codec: cfg.busCodec,
     publishIntervalMs: 0,
   });
-  const redis = new TobRedisWriter(cfg.redisUrl, cfg.redisFlushMs);
+  const redis: TobSink =
+    opts.redis === false ? new NullSink() : new TobRedisWriter(cfg.redisUrl, cfg.redisFlushMs);
   const reporter = new StatsReporter(bus, cfg.statsIntervalMs);
   const consolidator = new Consolidator({
     depth: cfg.consolidatedDepth,
     equivalences,
-    intervalMs: cfg.publishIntervalMs,
+    intervalMs: Math.max(cfg.publishIntervalMs, cfg.consolidatedIntervalMs),
     publish: (c: ConsolidatedBook) => {
+      if (!consolidating) return;
       if (bus.publishRaw(consolidatedSubject(c.symbol), encodeConsolidated(c))) consolidatedPublished.inc();
-      redis.writeNbbo(c);
+      redis.writeNbbo(c, c.bookTs > 0 ? c.bookTs : c.ts);
     },
   });
 
   const entries = new Map<string, BookEntry>();
-  const dirtyTob = new Set<BookState>();
+  /** books whose top of book must be republished → µs of the oldest change not yet published */
+  const dirtyTob = new Map<BookState, number>();
+  const publishTob = (b: BookState, since: number): void => {
+    const tob = b.tob();
+    if (bus.publish(subjectFor('tob', b.venue, b.symbol), tob)) bookMetrics.tobPublished.inc();
+    redis.write(tob, since);
+  };
   const tobFlush = new Coalescer(() => {
-    for (const b of dirtyTob) {
-      const tob = b.tob();
-      if (bus.publish(subjectFor('tob', b.venue, b.symbol), tob)) bookMetrics.tobPublished.inc();
-      redis.write(tob);
-    }
+    for (const [b, since] of dirtyTob) publishTob(b, since);
     dirtyTob.clear();
   }, cfg.publishIntervalMs);
 
-  /** The book's top of book and consolidated membership need republishing. */
-  const markDirty = (e: BookEntry): void => {
-    dirtyTob.add(e.state);
+  /**
+   * The book's top of book and consolidated membership need republishing; `at`: µs of the change
+   * (the apply time on the message path).
+   */
+  const markDirty = (e: BookEntry, at = nowMicros()): void => {
+    if (!dirtyTob.has(e.state)) dirtyTob.set(e.state, at);
     tobFlush.request();
-    consolidator.touch(e.member);
+    if (consolidating) consolidator.touch(e.member);
   };
   const snapshots = new SnapshotRequester(bus, cfg.snapshotTimeoutMs, warn, log, (m) => onBook(m));
 
@@ -154,12 +212,14 @@ export function startBookBuilder(overrides: Partial<BookBuilderConfig> = {}): Ru
         if (cross !== 'ok' && cross !== 'still-crossed') {
           snapshots.onCrossing(e, cross);
           markDirty(e);
-        } else if (r.tobChanged || m.type === 'book.snapshot') markDirty(e);
-        else consolidator.onLevels(e.member, m.bids, m.asks);
+        } else if (r.tobChanged || m.type === 'book.snapshot') markDirty(e, now);
+        else if (consolidating) consolidator.onLevels(e.member, m.bids, m.asks);
         return;
       }
     }
   }
+
+  let deliverStatus = onStatus;
 
   function onStatus(m: WireMessage): void {
     if (m.type !== 'status') return;
@@ -190,19 +250,62 @@ export function startBookBuilder(overrides: Partial<BookBuilderConfig> = {}): Ru
     }
   });
 
-  // data subscriptions first: a depth request answered proves they are registered too (one
-  // connection, SUBs processed in order)
-  for (const v of venues ?? [undefined]) {
-    bus.subscribe(subjectWildcard('book', v), onBook);
-    bus.subscribe(subjectWildcard('status', v), onStatus);
-    bus.subscribeRaw(subjectWildcard('trade', v), (_data, subject) => reporter.onTradeSubject(subject));
-  }
-  serveDepthRequests(bus, (venue, symbol) => entries.get(`${venue}\u0000${symbol}`)?.state, {
+  const lookup = (venue: string, symbol: string): BookState | undefined =>
+    entries.get(`${venue}\u0000${symbol}`)?.state;
+  const depthOpts = {
     maxDepth: cfg.depthRequestMax,
     codec: codecByName(cfg.busCodec),
     venues,
-    queue: replicaGroup(cfg),
-  });
+    queue: replicaGroup(cfg, partition),
+  };
+  const onTrade = (_data: Uint8Array, subject: string): void => reporter.onTradeSubject(subject);
+  const subscribe = opts.subscribe !== false;
+  /** partitioned: the subscriptions of each owned book (book, trade, depth requests) */
+  const bookSubs = new Map<string, BusSubscription[]>();
+
+  if (!ownership.partitioned) {
+    // data subscriptions first: a depth request answered proves they are registered too (one
+    // connection, SUBs processed in order)
+    if (subscribe)
+      for (const v of venues ?? [undefined]) {
+        bus.subscribe(subjectWildcard('book', v), onBook);
+        bus.subscribe(subjectWildcard('status', v), onStatus);
+        bus.subscribeRaw(subjectWildcard('trade', v), onTrade);
+      }
+    serveDepthRequests(bus, lookup, depthOpts);
+  } else {
+    const serveBook = depthServerForBooks(bus, lookup, depthOpts);
+    /**
+     * An owned book seen for the first time: its entry (published at once as not live) and its
+     * subscriptions. The book subject is subscribed before the snapshot request that the status
+     * triggers goes out on the same connection, so every delta after that snapshot reaches us.
+     */
+    const adopt = (venue: string, symbol: string): void => {
+      const key = `${venue}\u0000${symbol}`;
+      if (bookSubs.has(key)) return;
+      const e = entryOf(venue, symbol);
+      bookSubs.set(
+        key,
+        subscribe
+          ? [
+              bus.subscribe(subjectFor('book', venue, symbol), onBook),
+              bus.subscribeRaw(subjectFor('trade', venue, symbol), onTrade),
+              serveBook(venue, symbol),
+            ]
+          : [serveBook(venue, symbol)],
+      );
+      log.info({ venue, symbol, partition: partition.index }, 'owning book');
+      markDirty(e);
+    };
+    const onAnyStatus = (m: WireMessage): void => {
+      if (m.type !== 'status' || !ownership.owns(m.venue, m.symbol)) return;
+      adopt(m.venue, m.symbol);
+      onStatus(m);
+    };
+    if (subscribe)
+      for (const v of venues ?? [undefined]) bus.subscribe(subjectWildcard('status', v), onAnyStatus);
+    deliverStatus = onAnyStatus;
+  }
 
   const staleUs = cfg.staleAfterMs * 1000;
   const freshnessTimer = setInterval(
@@ -225,7 +328,13 @@ export function startBookBuilder(overrides: Partial<BookBuilderConfig> = {}): Ru
 
   let closing: Promise<void> | undefined;
   return {
-    book: (venue, symbol) => entries.get(`${venue}\u0000${symbol}`)?.state,
+    partition,
+    book: lookup,
+    books: () => [...entries.values()].map((e) => ({ venue: e.state.venue, symbol: e.state.symbol })),
+    deliver: (m) => (m.type === 'status' ? deliverStatus(m) : onBook(m)),
+    get redisIdle() {
+      return redis.idle && dirtyTob.size === 0 && !tobFlush.pending;
+    },
     consolidatedSymbols: () => consolidator.symbols,
     ready: (timeoutMs) => bus.ready(timeoutMs),
     close: () =>
@@ -235,6 +344,20 @@ export function startBookBuilder(overrides: Partial<BookBuilderConfig> = {}): Ru
         snapshots.close();
         reporter.close();
         consolidator.close();
+        for (const subs of bookSubs.values()) for (const s of subs) s.unsubscribe();
+        if (ownership.partitioned) {
+          // handover: the books are no longer maintained here; say so before leaving (the next
+          // owner publishes them as not live until its own snapshot, then live). Only partitioned
+          // replicas do this: one owner per book, whereas unpartitioned replicas of one venue set
+          // may run side by side and would mark each other's books stale.
+          const now = nowMicros();
+          for (const e of entries.values()) {
+            e.state.timedOut = true;
+            dirtyTob.set(e.state, dirtyTob.get(e.state) ?? now);
+          }
+          for (const [b, since] of dirtyTob) publishTob(b, since);
+          dirtyTob.clear();
+        }
         await redis.close();
         await bus.close();
       })()),

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Decimal from 'decimal.js';
-import { OrderBook } from '@tickmesh/book';
-import type { Level } from '@tickmesh/contracts';
-import { aggregateSide, consolidate, type SourceTop } from './consolidate';
+import { addDecimal, OrderBook } from '@tickmesh/book';
+import { compareDecimal, type Level } from '@tickmesh/contracts';
+import { addExact, aggregateSide, comparePrice, consolidate, sumExact, type SourceTop } from './consolidate';
 
 const src = (source: string, bids: Level[], asks: Level[]): SourceTop => ({
   source,
@@ -208,4 +208,46 @@ test('for random books the NBBO and levels equal a naive reference over the full
     assert.equal(c.crossed, cmp > 0, `round ${round} crossed`);
     assert.equal(c.locked, cmp === 0, `round ${round} locked`);
   }
+});
+
+test('addExact and comparePrice agree with decimal.js on random and edge-case decimal text', () => {
+  const edge = [
+    '0',
+    '0.0',
+    '000.000',
+    '1',
+    '1.5',
+    '1.50',
+    '9.99999999',
+    '0.00000001',
+    '123456789012345678901234567890.123456789',
+  ];
+  let seed = 12345;
+  const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const random = (): string => {
+    const int = String(Math.floor(next() * 10 ** Math.floor(next() * 8)));
+    const frac = Math.floor(next() * 10);
+    return frac === 0 ? int : `${int}.${String(Math.floor(next() * 10 ** frac)).padStart(frac, '0')}`;
+  };
+  const values = [...edge, ...Array.from({ length: 300 }, random)];
+  for (let i = 0; i < values.length; i++) {
+    const a = values[i]!;
+    const b = values[(i * 7 + 3) % values.length]!;
+    assert.equal(addExact(a, b), addDecimal(a, b), `${a} + ${b}`);
+    assert.equal(Math.sign(comparePrice(a, b)), Math.sign(compareDecimal(a, b)), `${a} <=> ${b}`);
+  }
+  // beyond double precision: equal doubles, different values, resolved exactly
+  assert.equal(comparePrice('0.10000000000000000001', '0.1'), 1);
+  assert.equal(comparePrice('1.0', '1'), 0);
+  assert.throws(() => addExact('1e5', '1'), RangeError);
+  // many operands, mixed scales, both the double and the BigInt path
+  for (let i = 0; i + 5 <= values.length; i += 5) {
+    const xs = values.slice(i, i + 5);
+    assert.equal(
+      sumExact(xs),
+      xs.reduce((acc, x) => addDecimal(acc, x)),
+      xs.join(' + '),
+    );
+  }
+  assert.equal(sumExact(['99999999999999.9', '0.1']), '100000000000000');
 });

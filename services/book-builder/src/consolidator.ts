@@ -14,7 +14,6 @@
 import type { BookTop } from '@tickmesh/book';
 import { Coalescer } from '@tickmesh/bus';
 import {
-  compareDecimal,
   consolidationSource,
   nowMicros,
   type ConsolidatedBook,
@@ -22,7 +21,7 @@ import {
   type SyncState,
 } from '@tickmesh/contracts';
 import type { BookState } from './book-state';
-import { consolidate, type SourceTop } from './consolidate';
+import { comparePrice, consolidate, priceKeys, type SourceTop } from './consolidate';
 import { consolidatedSymbolOf, type Equivalences } from './equivalence';
 
 export interface ConsolidatorOptions {
@@ -45,6 +44,9 @@ class Group {
 export class ConsolidationMember {
   /** the top N when the member was live at the last recompute; undefined while excluded */
   top: BookTop | undefined;
+  /** numeric keys of the top's prices (read once per top, used by every merge) */
+  bidKeys: number[] = [];
+  askKeys: number[] = [];
   bidBoundary: string | undefined;
   askBoundary: string | undefined;
   /** the book changed since its top was read */
@@ -144,6 +146,8 @@ export class Consolidator {
       if (m.stale || m.top === undefined) {
         const top = b.book.top(depth);
         m.top = top;
+        m.bidKeys = priceKeys(top.bids);
+        m.askKeys = priceKeys(top.asks);
         m.bidBoundary = top.bids.length === depth ? top.bids[depth - 1]![0] : undefined;
         m.askBoundary = top.asks.length === depth ? top.asks[depth - 1]![0] : undefined;
         m.stale = false;
@@ -152,6 +156,8 @@ export class Consolidator {
         source: m.source,
         bids: m.top.bids,
         asks: m.top.asks,
+        bidKeys: m.bidKeys,
+        askKeys: m.askKeys,
         venueTs: b.venueTs,
         bookTs: b.bookTs,
       });
@@ -175,7 +181,7 @@ function touchesTop(
   if (levels.length === 0) return false;
   if (count < depth || boundary === undefined) return true;
   for (let i = 0; i < levels.length; i++) {
-    if (sign * compareDecimal(levels[i]![0], boundary) >= 0) return true;
+    if (sign * comparePrice(levels[i]![0], boundary) >= 0) return true;
   }
   return false;
 }

@@ -6,8 +6,9 @@
  * its state) and for invalid requests. Served from a raw subscription in the replicas' queue group;
  * a reply costs O(N) and never awaits.
  */
-import type { Bus, BusSubscription } from '@tickmesh/bus';
+import type { Bus, BusSubscription, RawHandler } from '@tickmesh/bus';
 import {
+  bookRequestSubject,
   bookRequestWildcard,
   encodeBookRequestError,
   parseBookRequest,
@@ -77,13 +78,12 @@ export function depthReply(
   return { reply: codec.encode(snap), outcome: 'snapshot' };
 }
 
-/** Subscribes the request handlers; `lookup` finds a book without creating it. */
-export function serveDepthRequests(
+function handlerOf(
   bus: Bus,
   lookup: (venue: string, symbol: string) => BookState | undefined,
   opts: DepthServerOptions,
-): BusSubscription[] {
-  const handler = (data: Uint8Array, subject: string, reply: string | undefined): void => {
+): RawHandler {
+  return (data, subject, reply) => {
     if (reply === undefined) return;
     const p = parseBookRequestSubject(subject);
     if (p === undefined) return;
@@ -91,6 +91,35 @@ export function serveDepthRequests(
     requests.labels({ outcome: r.outcome }).inc();
     bus.respond(reply, r.reply);
   };
+}
+
+/**
+ * Subscribes the request handlers (one wildcard per venue: an unpartitioned builder owns every
+ * book of its venues, and answers `unknown book` for the others); `lookup` finds a book without
+ * creating it.
+ */
+export function serveDepthRequests(
+  bus: Bus,
+  lookup: (venue: string, symbol: string) => BookState | undefined,
+  opts: DepthServerOptions,
+): BusSubscription[] {
+  const handler = handlerOf(bus, lookup, opts);
   const venues = opts.venues ?? [undefined];
   return venues.map((v) => bus.subscribeRaw(bookRequestWildcard(v), handler, { queue: opts.queue }));
+}
+
+/**
+ * A partitioned replica serves only the books it owns: one subscription per owned book
+ * (`ctl.v1.book.<venue>.<symbol>`, made when the book is discovered), so non-owners never see the
+ * request and a request for a book no live replica owns gets NATS's immediate "no responders"
+ * instead of a wrong or empty answer.
+ */
+export function depthServerForBooks(
+  bus: Bus,
+  lookup: (venue: string, symbol: string) => BookState | undefined,
+  opts: DepthServerOptions,
+): (venue: string, symbol: string) => BusSubscription {
+  const handler = handlerOf(bus, lookup, opts);
+  return (venue, symbol) =>
+    bus.subscribeRaw(bookRequestSubject(venue, symbol), handler, { queue: opts.queue });
 }

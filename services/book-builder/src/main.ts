@@ -7,15 +7,18 @@ import { ConfigError, handleSignals, loadConfig, runService } from '@tickmesh/ru
 import { BookBuilderService } from './book-builder.service';
 import { BookBuilderConfigSchema, BOOK_BUILDER_CONFIG } from './config';
 import { EquivalenceError, parseEquivalences } from './equivalence';
+import { PartitionConfigError, resolvePartition } from './partition';
 
 async function main(): Promise<void> {
   process.env['TICKMESH_SERVICE'] ??= 'book-builder';
   const cfg = loadConfig(BookBuilderConfigSchema);
   try {
     parseEquivalences(cfg.consolidateEquivalent);
+    resolvePartition(cfg.partitions, cfg.partitionIndex, process.env['HOSTNAME']);
   } catch (err) {
     // one line naming the variable, like every other configuration error
-    if (err instanceof EquivalenceError) throw new ConfigError(err.message);
+    if (err instanceof EquivalenceError || err instanceof PartitionConfigError)
+      throw new ConfigError(err.message);
     throw err;
   }
 

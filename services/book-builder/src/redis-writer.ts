@@ -6,6 +6,11 @@
  * rates it adds no delay. Never one awaited round trip per message. While Redis is unavailable,
  * dirty keys are kept (latest value wins, memory bounded by the number of books and consolidated
  * symbols) and written when it returns; the process never blocks on it.
+ *
+ * Hop latency: every dirty hash remembers when it first became dirty since its last write (`since`,
+ * µs: the apply time of the oldest book change it carries, passed by the caller); when its pipeline
+ * is acknowledged, ack time − since goes to `tickmesh_bookbuilder_apply_to_redis_seconds{kind}`
+ * (one observation per hash written, so coalesced updates count once, with their oldest change).
  */
 import { Redis } from 'ioredis';
 import {
@@ -28,18 +33,57 @@ const batches = metrics.counter('tickmesh_bookbuilder_redis_batches_total', 'Red
 const errors = metrics.counter('tickmesh_bookbuilder_redis_errors_total', 'failed Redis pipelines');
 const redisUp = metrics.gauge('tickmesh_redis_connected', '1 when the Redis connection is ready');
 
+/**
+ * Buckets of the apply → Redis ack hop, seconds: sub-millisecond resolution (a pipeline round trip
+ * on one host is ~100 µs), up to REDIS_FLUSH_MS (10 ms default) and beyond, and seconds for writes
+ * held back while Redis was away.
+ */
+export const REDIS_HOP_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1,
+  0.25, 1, 5,
+];
+const hop = metrics.histogram(
+  'tickmesh_bookbuilder_apply_to_redis_seconds',
+  'book apply (oldest change in the hash) to Redis write acknowledged, per hash written',
+  REDIS_HOP_BUCKETS,
+);
+const hopTob = hop.labels({ kind: 'tob' });
+const hopNbbo = hop.labels({ kind: 'nbbo' });
+
 /** A dirty hash: its latest value, turned into fields only when the pipeline is built. */
-type Pending = { tob: TopOfBook; nbbo?: undefined } | { nbbo: ConsolidatedBook; tob?: undefined };
+type Pending = ({ tob: TopOfBook; nbbo?: undefined } | { nbbo: ConsolidatedBook; tob?: undefined }) & {
+  /** µs: the oldest change this value carries that is not yet in Redis */
+  since: number;
+};
+
+/** Where tops of book and NBBOs go: Redis (TobRedisWriter), or nowhere (benchmarks). */
+export interface TobSink {
+  write(tob: TopOfBook, since: number): void;
+  writeNbbo(book: ConsolidatedBook, since: number): void;
+  /** nothing dirty and nothing in flight */
+  readonly idle: boolean;
+  close(): Promise<void>;
+}
+
+/** Drops everything (Redis writes off, for benchmarks). */
+export class NullSink implements TobSink {
+  readonly idle = true;
+  write(): void {}
+  writeNbbo(): void {}
+  async close(): Promise<void> {}
+}
 
 function fieldsOf(p: Pending, updatedAt: number): string[] {
   return p.tob !== undefined ? tobToRedisFields(p.tob, updatedAt) : nbboToRedisFields(p.nbbo, updatedAt);
 }
 
-export class TobRedisWriter {
+export class TobRedisWriter implements TobSink {
   private readonly redis: Redis;
   private dirty = new Map<string, Pending>();
   private readonly flusher: Coalescer;
   private inFlight = false;
+  /** the pipeline in flight */
+  private current: Promise<void> | undefined;
   private readonly log = createLogger('redis-writer');
   private readonly warn = new RateLimitedLog(this.log);
   private closed = false;
@@ -70,14 +114,19 @@ export class TobRedisWriter {
     });
   }
 
-  write(tob: TopOfBook): void {
-    this.dirty.set(tobRedisKey(tob.venue, tob.symbol), { tob });
+  /** `since`: µs, the apply time of the oldest change in `tob` (see the module comment). */
+  write(tob: TopOfBook, since: number): void {
+    const key = tobRedisKey(tob.venue, tob.symbol);
+    const prev = this.dirty.get(key);
+    this.dirty.set(key, { tob, since: prev !== undefined && prev.since < since ? prev.since : since });
     this.schedule();
   }
 
   /** The consolidated NBBO of `book.symbol` at `tm:v1:nbbo:<symbol>`. */
-  writeNbbo(book: ConsolidatedBook): void {
-    this.dirty.set(nbboRedisKey(book.symbol), { nbbo: book });
+  writeNbbo(book: ConsolidatedBook, since: number): void {
+    const key = nbboRedisKey(book.symbol);
+    const prev = this.dirty.get(key);
+    this.dirty.set(key, { nbbo: book, since: prev !== undefined && prev.since < since ? prev.since : since });
     this.schedule();
   }
 
@@ -85,7 +134,16 @@ export class TobRedisWriter {
     return this.dirty.size;
   }
 
+  get idle(): boolean {
+    return this.dirty.size === 0 && !this.inFlight;
+  }
+
+  /**
+   * Writes what is dirty (after the pipeline in flight, if any) when Redis is ready, then
+   * disconnects: a replica that stops leaves its last values — e.g. its books marked stale — behind.
+   */
   async close(): Promise<void> {
+    if (this.current !== undefined) await this.current;
     await this.flush();
     this.closed = true;
     this.redis.disconnect();
@@ -95,7 +153,16 @@ export class TobRedisWriter {
     if (!this.closed) this.flusher.request();
   }
 
-  private async flush(): Promise<void> {
+  private flush(): Promise<void> {
+    if (this.inFlight || this.dirty.size === 0 || this.redis.status !== 'ready') return Promise.resolve();
+    const p = this.send().finally(() => {
+      if (this.current === p) this.current = undefined;
+    });
+    this.current = p;
+    return p;
+  }
+
+  private async send(): Promise<void> {
     if (this.inFlight || this.dirty.size === 0 || this.redis.status !== 'ready') return;
     const batch = this.dirty;
     this.dirty = new Map();
@@ -109,6 +176,9 @@ export class TobRedisWriter {
       if (failed) throw failed[0] as Error;
       writes.inc(batch.size);
       batches.inc();
+      const ack = nowMicros();
+      for (const p of batch.values())
+        (p.tob !== undefined ? hopTob : hopNbbo).observe(Math.max(0, ack - p.since) / 1e6);
     } catch (err) {
       errors.inc();
       this.warn.warn(
@@ -117,7 +187,12 @@ export class TobRedisWriter {
         'Redis write failed; will retry',
       );
       // keep the newest value per key: entries written meanwhile win over the failed batch
-      for (const [k, v] of batch) if (!this.dirty.has(k)) this.dirty.set(k, v);
+      // (a newer value keeps the older `since`: the failed change is still not in Redis)
+      for (const [k, v] of batch) {
+        const newer = this.dirty.get(k);
+        if (newer === undefined) this.dirty.set(k, v);
+        else if (v.since < newer.since) newer.since = v.since;
+      }
       this.inFlight = false;
       setTimeout(() => this.schedule(), 200).unref();
       return;
