@@ -1,7 +1,7 @@
 /**
  * Normalization throughput per venue, one core: `VenueEngine.onFrame` (parse + validate + sync/apply
  * + map to contract messages) with a sink that `encodeBinary`s every book/trade message, against
- * JSON.parse alone on the same frames. `npx tsx tools/bench/normalize.bench.ts [--frames N] [--runs N]`
+ * JSON.parse alone on the same frames. `npx tsx tools/bench/normalize.bench.ts [--frames N] [--runs N] [--venues okx,coinbase]`
  *
  * 1. Record: an in-process simulator (10 levels changed per update, no trades) and a VenueFeed per
  *    venue (BTC–USDT) with a tap that keeps, in arrival order, the REST bodies, connection opens and
@@ -45,11 +45,16 @@ const { values: opts } = parseArgs({
     frames: { type: 'string', default: '20000' },
     runs: { type: 'string', default: '7' },
     rate: { type: 'string', default: '4000' },
+    venues: { type: 'string', default: VENUES.join(',') },
   },
 });
 const FRAMES = Number(opts.frames);
 const RUNS = Math.max(5, Number(opts.runs));
 const RATE = Number(opts.rate);
+const SELECTED = opts.venues.split(',').map((v) => {
+  if (!(VENUES as readonly string[]).includes(v)) throw new Error(`--venues: unknown venue ${v}`);
+  return v as VenueId;
+});
 
 async function recordAll(): Promise<Recording[]> {
   const sim = await startSimulator({
@@ -63,7 +68,7 @@ async function recordAll(): Promise<Recording[]> {
   try {
     const recs: Recording[] = [];
     // one venue at a time: the recording client is not starved by the other venues' feeds
-    for (const venue of VENUES) {
+    for (const venue of SELECTED) {
       const native = NATIVES[venue][0]!;
       const rec: Recording = { venue, instruments: [], lines: [], frames: [], closes: 0 };
       const feed = await startFeed(

@@ -5,13 +5,8 @@
  * (weight budget, Retry-After), and hands normalized messages to the sink. An optional tap sees
  * what it receives (raw frames, REST bodies, connection events) before it is used.
  *
- * Connection age (Binance: 24 h limit): at `maxConnectionAgeMs` a shard's connection is replaced by
- * overlap where duplicates are harmless (REST-snapshot venues without a per-connection sequence):
- * the replacement opens while the old one still feeds the engine, its frames are held until it has
- * delivered a book update for every symbol of the shard (or `rolloverOverlapMs`), then the old one
- * is closed without connectionLost (symbols stay live) and the held frames go to the engine (and
- * the tap, on the same connection name), where the sync ignores updates already applied and
- * trades already published are dropped by id. Stream-snapshot venues simply reconnect.
+ * Connection age (Binance: 24 h limit): at `maxConnectionAgeMs` a shard's connection is replaced,
+ * by overlap where duplicates are harmless (rollover.ts, `ConnectionRollover`).
  */
 import {
   nowMicros,
@@ -23,10 +18,11 @@ import {
 } from '@tickmesh/contracts';
 import { VenueEngine, type VenueAdapter, type VenueParseError } from '@tickmesh/venues';
 import { createLogger, metrics, RateLimitedLog } from '@tickmesh/observability';
-import { Backoff } from './backoff';
+import { Backoff, ResyncBackoff, type ResyncBackoffOptions } from './backoff';
 import { VenueConnection, type ConnectionEvents } from './connection';
 import type { WeightBudget } from './budget';
 import { RestClient, RestError } from './rest';
+import { ConnectionRollover, type RolloverShard } from './rollover';
 
 export interface FeedSink {
   book(msg: BookSnapshot | BookDelta): void;
@@ -77,28 +73,16 @@ export interface FeedOptions {
   maxConnectionAgeMs?: number;
   /** longest a rollover's old and new connections overlap (default 10 000 ms) */
   rolloverOverlapMs?: number;
+  /**
+   * Per-symbol resync backoff (`ResyncBackoff`): a symbol's first resync after it was healthy is
+   * immediate, repeated ones wait a capped exponential delay with full jitter (default base 250 ms,
+   * cap 30 s, healthy again after 60 s live).
+   */
+  resyncBackoff?: ResyncBackoffOptions;
 }
 
 /** One shard of symbols and its connection; during a rollover also the replacement. */
-interface Shard {
-  conn: VenueConnection;
-  readonly natives: string[];
-  readonly name: string;
-  ageTimer?: NodeJS.Timeout | undefined;
-  rollover?: Rollover | undefined;
-}
-
-interface Rollover {
-  conn: VenueConnection;
-  opened: boolean;
-  /** the replacement's frames, held until it takes over */
-  buffer: { text: string; recvTs: number }[];
-  /** symbols the replacement has delivered a book update for */
-  seen: Set<string>;
-  /** trades published meanwhile from the old connection (`symbol|id`), not published twice; kept an overlap period after the hand-over */
-  trades: Set<string>;
-  deadline?: NodeJS.Timeout | undefined;
-}
+type Shard = RolloverShard;
 
 const malformedFrames = metrics.counter(
   'tickmesh_feed_malformed_frames_total',
@@ -110,18 +94,14 @@ const snapshotErrors = metrics.counter('tickmesh_feed_snapshot_errors_total', 'R
 export class VenueFeed {
   engine: VenueEngine<unknown, unknown> | undefined;
   private readonly connections: Shard[] = [];
-  private readonly rollovers = new Set<Rollover>();
-  /**
-   * trades published from an old connection around a rollover (`symbol|id`): the replacement
-   * delivers them again (held frames, or live frames behind the old socket), they are dropped
-   */
-  private readonly tradeFilters = new Set<Set<string>>();
-  /** completed rollovers (tests, metrics) */
-  rolloverCount = 0;
+  private readonly rollover: ConnectionRollover;
   private readonly log;
   private readonly warn;
   private readonly rest: RestClient;
   private readonly snapshotBackoff = new Map<string, Backoff>();
+  private readonly resyncBackoff: ResyncBackoff;
+  /** symbols whose resync waits for its backoff (one pending timer per symbol) */
+  private readonly resyncPending = new Set<string>();
   /** snapshot waits and retries pending; stop() clears them */
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -138,6 +118,25 @@ export class VenueFeed {
       weightPerMinute: opts.weightPerMinute ?? 6000,
       ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
     });
+    this.resyncBackoff = new ResyncBackoff(opts.resyncBackoff);
+    this.rollover = new ConnectionRollover({
+      adapter: opts.adapter,
+      maxAgeMs: opts.maxConnectionAgeMs ?? opts.adapter.defaults.maxConnectionAgeMs ?? 0,
+      overlapMs: opts.rolloverOverlapMs ?? 10_000,
+      log: this.log,
+      open: (shard) => this.newConnection(shard),
+      deliver: (shard, text, recvTs) => {
+        this.opts.tap?.frame?.(text, recvTs, shard.name);
+        this.engine!.onFrame(text, recvTs, shard.name);
+      },
+      later: (ms, fn) => this.later(ms, fn),
+      stopped: () => this.stopped,
+    });
+  }
+
+  /** completed connection rollovers (tests, metrics) */
+  get rolloverCount(): number {
+    return this.rollover.count;
   }
 
   get venue(): string {
@@ -165,23 +164,36 @@ export class VenueFeed {
       );
     }
     const adapter = this.opts.adapter;
+    const nativeOf = new Map(selected.map((i) => [i.symbol, i.native]));
     this.engine = new VenueEngine(adapter, selected, {
       book: (m) => this.sink.book(m),
       trade: (m) => {
-        if (this.tradeFilters.size > 0) {
-          const key = `${m.symbol}|${m.id}`;
-          for (const f of this.tradeFilters) if (f.has(key)) return;
-          for (const r of this.rollovers) r.trades.add(key);
+        if (this.rollover.admitTrade(`${m.symbol}|${m.id}`)) this.sink.trade(m);
+      },
+      status: (m) => {
+        const native = nativeOf.get(m.symbol);
+        if (native !== undefined) {
+          if (m.state === 'live') this.resyncBackoff.live(native);
+          else if (m.state !== 'stale') this.resyncBackoff.notLive(native);
         }
-        this.sink.trade(m);
+        this.sink.status(m);
       },
-      status: (m) => this.sink.status(m),
-      needSnapshot: (native) => void this.fetchSnapshot(native),
-      resubscribe: (native) => {
-        const c = this.connections.find((x) => x.natives.includes(native));
-        if (c === undefined) return;
-        for (const f of adapter.resubscribeFrames?.(native) ?? []) c.conn.send(f);
-      },
+      // a first snapshot (after a (re)connect: `snapshotting`) is fetched at once; a resync's
+      // (`resyncing`) goes through the symbol's backoff
+      needSnapshot: (native) =>
+        this.engine?.statusOf(native)?.state !== 'resyncing'
+          ? void this.fetchSnapshot(native)
+          : this.afterResyncBackoff(native, 'snapshot', (waited) =>
+              waited ? void this.retrySnapshot(native) : void this.fetchSnapshot(native),
+            ),
+      resubscribe: (native) =>
+        this.afterResyncBackoff(native, 'resubscribe', (waited) => {
+          // after a wait: only if still waiting for its snapshot (not reconnected meanwhile)
+          if (waited && this.engine?.statusOf(native)?.state !== 'resyncing') return;
+          const c = this.connections.find((x) => x.natives.includes(native));
+          if (c === undefined) return;
+          for (const f of adapter.resubscribeFrames?.(native) ?? []) c.conn.send(f);
+        }),
       malformed: (err: VenueParseError) => {
         malformedFrames.labels({ venue: adapter.id }).inc();
         this.opts.tap?.malformed?.(err);
@@ -243,8 +255,7 @@ export class VenueFeed {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const c of this.connections) {
-      clearTimeout(c.ageTimer);
-      this.abortRollover(c, 'feed stopped');
+      this.rollover.cancel(c, 'feed stopped');
       c.conn.stop();
     }
   }
@@ -270,132 +281,46 @@ export class VenueFeed {
         if (c === shard.conn) {
           tap?.open?.(shard.name, shard.natives, nowMicros());
           this.engine!.connectionOpened(shard.natives, shard.name);
-          this.armAge(shard, this.maxAgeMs());
-        } else if (c !== undefined && shard.rollover?.conn === c) shard.rollover.opened = true;
+          this.rollover.opened(shard);
+        } else if (this.rollover.isReplacement(shard, c)) this.rollover.replacementOpened(shard);
       },
       onFrame: (text, recvTs) => {
         const c = self();
         if (c === shard.conn) {
           tap?.frame?.(text, recvTs, shard.name);
           this.engine!.onFrame(text, recvTs, shard.name);
-        } else if (c !== undefined && shard.rollover?.conn === c) this.overlapFrame(shard, text, recvTs);
+        } else if (this.rollover.isReplacement(shard, c)) this.rollover.replacementFrame(shard, text, recvTs);
       },
       onClose: (reason) => {
         const c = self();
         if (c === shard.conn) {
-          clearTimeout(shard.ageTimer);
-          this.abortRollover(shard, `old connection lost: ${reason}`);
+          this.rollover.cancel(shard, `old connection lost: ${reason}`);
           tap?.close?.(shard.name, shard.natives, reason, nowMicros());
           this.engine!.connectionLost(shard.natives, reason, shard.name);
-        } else if (c !== undefined && shard.rollover?.conn === c)
-          this.abortRollover(shard, `replacement lost: ${reason}`);
+        } else if (this.rollover.isReplacement(shard, c)) this.rollover.replacementClosed(shard, reason);
       },
     };
   }
 
-  private maxAgeMs(): number {
-    return this.opts.maxConnectionAgeMs ?? this.opts.adapter.defaults.maxConnectionAgeMs ?? 0;
-  }
-
   /**
-   * Rollover by overlap needs duplicates to be harmless: REST-snapshot venues whose sync ignores
-   * updates it already applied (Binance: `u <= local id`) and without a per-connection sequence.
-   * A stream-snapshot venue would get a fresh snapshot on the new socket: it simply reconnects.
+   * Runs a symbol's resync action (REST snapshot, re-subscription) now or after its per-symbol
+   * backoff: immediate when the symbol was healthy, capped exponential with full jitter while it
+   * keeps failing. One pending action per symbol; a later request while it waits joins it.
    */
-  private get overlapRollover(): boolean {
-    const a = this.opts.adapter;
-    return a.snapshotSource !== 'stream' && a.createConnectionTracker === undefined;
-  }
-
-  private armAge(shard: Shard, ms: number): void {
-    clearTimeout(shard.ageTimer);
-    shard.ageTimer = undefined;
-    if (ms <= 0 || this.stopped) return;
-    shard.ageTimer = setTimeout(() => {
-      shard.ageTimer = undefined;
-      this.startRollover(shard);
-    }, ms);
-  }
-
-  private startRollover(shard: Shard): void {
-    if (this.stopped || shard.rollover !== undefined) return;
-    if (!this.overlapRollover) {
-      shard.conn.restart('maximum connection age');
-      return;
-    }
-    this.log.info({ conn: shard.name }, 'connection reaches its maximum age: opening its replacement');
-    const r: Rollover = {
-      conn: undefined as unknown as VenueConnection,
-      opened: false,
-      buffer: [],
-      seen: new Set(),
-      trades: new Set(),
-    };
-    shard.rollover = r;
-    this.rollovers.add(r);
-    this.tradeFilters.add(r.trades);
-    r.conn = this.newConnection(shard);
-    const overlap = this.opts.rolloverOverlapMs ?? 10_000;
-    r.deadline = setTimeout(() => {
-      r.deadline = undefined;
-      if (shard.rollover !== r) return;
-      // bounded overlap: hand over if the replacement is open (a quiet symbol continues on it)
-      if (r.opened) this.completeRollover(shard);
-      else {
-        this.abortRollover(shard, 'replacement did not open in time');
-        this.armAge(shard, overlap);
-      }
-    }, overlap);
-    r.conn.start();
-  }
-
-  private overlapFrame(shard: Shard, text: string, recvTs: number): void {
-    const r = shard.rollover!;
-    r.buffer.push({ text, recvTs });
-    try {
-      for (const ev of this.opts.adapter.parseFrame(text, recvTs))
-        if (ev.kind === 'book' && shard.natives.includes(ev.native)) r.seen.add(ev.native);
-    } catch {
-      // the engine reports it when the frame is handed over
-    }
-    if (r.seen.size === shard.natives.length) this.completeRollover(shard);
-  }
-
-  /**
-   * The replacement takes over: the old connection is closed without connectionLost (its symbols
-   * stay live), then the replacement's held frames go to the engine in arrival order; updates the
-   * old connection already delivered are ignored by the sync, trades it already published are
-   * skipped.
-   */
-  private completeRollover(shard: Shard): void {
-    const r = shard.rollover;
-    if (r === undefined) return;
-    clearTimeout(r.deadline);
-    shard.rollover = undefined;
-    const old = shard.conn;
-    shard.conn = r.conn;
-    old.stop();
-    this.rollovers.delete(r);
-    const tap = this.opts.tap;
-    for (const f of r.buffer) {
-      tap?.frame?.(f.text, f.recvTs, shard.name);
-      this.engine!.onFrame(f.text, f.recvTs, shard.name);
-    }
-    this.later(this.opts.rolloverOverlapMs ?? 10_000, () => this.tradeFilters.delete(r.trades));
-    this.rolloverCount++;
-    this.log.info({ conn: shard.name, held: r.buffer.length }, 'connection replaced');
-    this.armAge(shard, this.maxAgeMs());
-  }
-
-  private abortRollover(shard: Shard, reason: string): void {
-    const r = shard.rollover;
-    if (r === undefined) return;
-    clearTimeout(r.deadline);
-    shard.rollover = undefined;
-    this.rollovers.delete(r);
-    this.tradeFilters.delete(r.trades);
-    r.conn.stop();
-    this.log.warn({ conn: shard.name, reason }, 'connection rollover abandoned');
+  private afterResyncBackoff(native: string, what: string, run: (waited: boolean) => void): void {
+    if (this.resyncPending.has(native)) return;
+    const delay = this.resyncBackoff.next(native);
+    if (delay === 0) return run(false);
+    this.resyncPending.add(native);
+    this.warn.warn(
+      `resync:${native}`,
+      { native, delayMs: delay, failures: this.resyncBackoff.failures(native) },
+      `symbol keeps failing: ${what} after backoff`,
+    );
+    this.later(delay, () => {
+      this.resyncPending.delete(native);
+      run(true);
+    });
   }
 
   /** setTimeout that stop() cancels (none after stop()) */

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { VenueParseError } from '../core/adapter';
-import { parseFrame, parseInstruments, parseSnapshot, productIdsInText, rfc3339ToMicros } from './parse';
+import {
+  parseFrame,
+  parseInstruments,
+  parseSnapshot,
+  productIdsInText,
+  rfc3339ToMicros,
+  rfc3339ToMicrosStrict,
+} from './parse';
 
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`../../test/fixtures/coinbase/${name}`, import.meta.url), 'utf8')) as T;
@@ -291,4 +298,42 @@ test('REST product book (tooling): levels kept as text, time in µs', () => {
   assert.throws(() =>
     parseSnapshot('{"pricebook":{"product_id":"X","bids":[{"price":"a","size":"1"}],"asks":[]}}'),
   );
+});
+
+test('rfc3339ToMicros (fast path, day cache) equals the regex definition on edge cases and random texts', () => {
+  const cases = [
+    '2023-02-09T20:32:50.714964855Z',
+    '2023-02-09T20:32:50.Z',
+    '2023-02-09T20:32:50.1234567890Z',
+    '2023-02-30T00:00:00Z',
+    '2023-02-28T23:59:60Z',
+    '2023-02-30T23:59:60Z',
+    '2023-13-01T00:00:00Z',
+    '2023-00-01T00:00:00Z',
+    '2023-01-00T00:00:00Z',
+    '0050-01-01T00:00:00Z',
+    '2023-01-01T24:00:00Z',
+    '2023-01-01T23:60:00Z',
+    '2023-01-01T23:59:61Z',
+    '2023-01-01t00:00:00z',
+    '2023-01-01 00:00:00Z',
+    '2023-01-01T00:00:00+01:00',
+    '2023-01-0aT00:00:00Z',
+    '2023-01-01T00:00:0aZ',
+    '2023-01-01T00:00:00.12a4Z',
+  ];
+  for (const c of cases) assert.equal(rfc3339ToMicros(c), rfc3339ToMicrosStrict(c), c);
+  let seed = 5;
+  const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const p2 = (v: number): string => String(v).padStart(2, '0');
+  for (let i = 0; i < 3000; i++) {
+    const frac =
+      rnd(3) === 0
+        ? ''
+        : `.${String(rnd(1e9))
+            .padStart(9, '0')
+            .slice(0, 1 + rnd(9))}`;
+    const t = `${2000 + rnd(40)}-${p2(rnd(14))}-${p2(rnd(33))}T${p2(rnd(25))}:${p2(rnd(61))}:${p2(rnd(62))}${frac}Z`;
+    assert.equal(rfc3339ToMicros(t), rfc3339ToMicrosStrict(t), t);
+  }
 });

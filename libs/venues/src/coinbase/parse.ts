@@ -8,6 +8,7 @@
  */
 import { isDecimalText, normalizedSymbol, type Instrument, type Level } from '@tickmesh/contracts';
 import { VenueParseError } from '../core/adapter';
+import { isDecimalAscii } from '../core/decimal';
 import {
   checkEnvelope,
   checkErrorMessage,
@@ -57,11 +58,73 @@ export type CoinbaseFrameEvent = ConnectionFrameEvent<L2Event>;
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** `YYYY-MM-DD` of the last fast-path timestamp, and `Date.UTC` of that day (undefined: invalid day). */
+let cachedDay = '';
+let cachedDayMs: number | undefined;
+
+function digits(text: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 /**
  * RFC 3339 text → integer µs since the epoch, exactly (digits past µs are truncated; no float).
  * `2023-02-09T20:32:50.714964855Z` → 1675974770714964. Undefined when the text is not RFC 3339.
+ *
+ * Fast path for the shape Coinbase sends on every frame (`YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`): character
+ * codes, the day's `Date.UTC` cached (consecutive frames share it); anything else takes the regex
+ * path (`rfc3339ToMicrosStrict`), which defines the result.
  */
 export function rfc3339ToMicros(text: string): number | undefined {
+  const n = text.length;
+  if (
+    n < 20 ||
+    n > 30 ||
+    text.charCodeAt(n - 1) !== 90 /* Z */ ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  )
+    return rfc3339ToMicrosStrict(text);
+  const h = digits(text, 11, 13);
+  const mi = digits(text, 14, 16);
+  const s = digits(text, 17, 19);
+  let frac = 0;
+  if (n > 20) {
+    // `.` and 1..9 digits, of which the first 6 count
+    if (text.charCodeAt(19) !== 46 || n - 21 < 1 || n - 21 > 9) return rfc3339ToMicrosStrict(text);
+    let scale = 100_000;
+    for (let i = 20; i < n - 1; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return rfc3339ToMicrosStrict(text);
+      if (scale >= 1) frac += c * scale;
+      scale /= 10;
+    }
+  }
+  if (h < 0 || mi < 0 || s < 0 || h > 23 || mi > 59 || s > 60) return rfc3339ToMicrosStrict(text);
+  const day = text.slice(0, 10);
+  if (day !== cachedDay) {
+    const y = digits(text, 0, 4);
+    const mo = digits(text, 5, 7);
+    const d = digits(text, 8, 10);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return rfc3339ToMicrosStrict(text);
+    const dayMs = Date.UTC(y, mo - 1, d);
+    cachedDay = day;
+    cachedDayMs = new Date(dayMs).getUTCDate() === d ? dayMs : undefined;
+  }
+  if (cachedDayMs === undefined) return rfc3339ToMicrosStrict(text); // 2023-02-30 (or a leap second on it)
+  return (cachedDayMs + h * 3_600_000 + mi * 60_000 + s * 1000) * 1000 + frac;
+}
+
+/** `rfc3339ToMicros` by the RFC 3339 regex: every shape (offsets, lower case, space separator). */
+export function rfc3339ToMicrosStrict(text: string): number | undefined {
   const m = RFC3339.exec(text);
   if (m === null) return undefined;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
@@ -160,7 +223,7 @@ function l2Event(ev: unknown, venueTs: number, text: string): CoinbaseFrameEvent
   const bids: Level[] = [];
   const asks: Level[] = [];
   for (const u of ev.updates) {
-    if (!isDecimalText(u.price_level) || !isDecimalText(u.new_quantity))
+    if (!isDecimalAscii(u.price_level) || !isDecimalAscii(u.new_quantity))
       throw new VenueParseError(
         `non-decimal level ${JSON.stringify([u.price_level, u.new_quantity])}`,
         text.slice(0, 200),

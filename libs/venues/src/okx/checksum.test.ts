@@ -59,3 +59,15 @@ test('the check string uses the original text, interleaves, skips a shorter side
   assert.deepEqual(parts.slice(-2), ['976', '1'], 'the 25th bid is the last one');
   assert.equal(okxChecksum(bids, asks), crc32(checksumString(bids, asks)) | 0);
 });
+
+test('the streamed checksum equals the CRC32 of the check string on random books (uneven sides, > 25 levels)', () => {
+  let seed = 11;
+  const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const dec = (): string => `${rnd(100000)}${rnd(2) === 0 ? '' : `.${String(rnd(10000)).padStart(4, '0')}`}`;
+  for (let i = 0; i < 300; i++) {
+    const bids = Array.from({ length: rnd(40) }, () => [dec(), dec(), '0', String(rnd(9))]);
+    const asks = Array.from({ length: rnd(40) }, () => [dec(), dec()]);
+    assert.equal(okxChecksum(bids, asks), crc32(checksumString(bids, asks)) | 0);
+    assert.equal(okxChecksum(bids, asks), crc32Signed(checksumString(bids, asks)));
+  }
+});

@@ -55,7 +55,72 @@ export function checksumString(
   return parts.join(':');
 }
 
-/** The signed checksum OKX would push for a book whose best levels are `bids`/`asks` (best first). */
-export function okxChecksum(bids: readonly TextLevel[], asks: readonly TextLevel[]): number {
-  return crc32Signed(checksumString(bids, asks));
+/** Slicing-by-4 tables: T1..T3[n] = the CRC of byte n followed by 1..3 zero bytes. */
+const [T1, T2, T3] = (() => {
+  const out: Int32Array[] = [];
+  let prev = TABLE;
+  for (let k = 0; k < 3; k++) {
+    const t = new Int32Array(256);
+    for (let n = 0; n < 256; n++) t[n] = (prev[n]! >>> 8) ^ TABLE[prev[n]! & 0xff]!;
+    out.push(t);
+    prev = t;
+  }
+  return out as [Int32Array, Int32Array, Int32Array];
+})();
+
+/**
+ * CRC32 state after feeding one ASCII string (no string building: the hot path streams text), four
+ * characters per step (slicing-by-4), the rest one by one.
+ */
+function crcText(crc: number, text: string): number {
+  const n = text.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    crc ^=
+      text.charCodeAt(i) |
+      (text.charCodeAt(i + 1) << 8) |
+      (text.charCodeAt(i + 2) << 16) |
+      (text.charCodeAt(i + 3) << 24);
+    crc = T3[crc & 0xff]! ^ T2[(crc >>> 8) & 0xff]! ^ T1[(crc >>> 16) & 0xff]! ^ TABLE[crc >>> 24]!;
+  }
+  for (; i < n; i++) crc = TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
+  return crc;
+}
+
+/** `0x3a` (`:`) fed to the CRC. */
+function crcColon(crc: number): number {
+  return TABLE[(crc ^ 0x3a) & 0xff]! ^ (crc >>> 8);
+}
+
+/**
+ * The signed checksum OKX would push for a book whose best levels are `bids`/`asks` (best first).
+ * Identical to `crc32Signed(checksumString(bids, asks, levels))`, but streamed: each level's price
+ * and size text and the `:` separators go straight into the CRC, nothing is concatenated, and only
+ * the first `levels` entries per side are read.
+ */
+export function okxChecksum(
+  bids: readonly TextLevel[],
+  asks: readonly TextLevel[],
+  levels = CHECKSUM_LEVELS,
+): number {
+  let crc = -1;
+  let first = true;
+  const n = Math.min(levels, Math.max(bids.length, asks.length));
+  for (let i = 0; i < n; i++) {
+    const b = bids[i];
+    const a = asks[i];
+    if (b !== undefined) {
+      if (!first) crc = crcColon(crc);
+      first = false;
+      crc = crcColon(crcText(crc, b[0]!));
+      crc = crcText(crc, b[1]!);
+    }
+    if (a !== undefined) {
+      if (!first) crc = crcColon(crc);
+      first = false;
+      crc = crcColon(crcText(crc, a[0]!));
+      crc = crcText(crc, a[1]!);
+    }
+  }
+  return (crc ^ -1) | 0;
 }

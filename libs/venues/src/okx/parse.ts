@@ -12,6 +12,7 @@
  */
 import { isDecimalText, normalizedSymbol, type Instrument, type Level } from '@tickmesh/contracts';
 import { VenueParseError, type FrameEvent } from '../core/adapter';
+import { isDecimalAscii } from '../core/decimal';
 import {
   checkBooksPush,
   checkEventMessage,
@@ -35,14 +36,38 @@ export interface FrameContext {
   isSubscribed?: (native: string) => boolean;
 }
 
-const MS_TEXT = /^(\d{1,16})(?:\.(\d{1,3}))?$/;
+function badTimestamp(ts: string): VenueParseError {
+  return new VenueParseError(`bad timestamp ${JSON.stringify(ts.slice(0, 40))}`);
+}
 
-/** `"1597026383085"` or `"1597026383085.123"` (ms, optional µs fraction) → integer µs. */
+/**
+ * `"1597026383085"` or `"1597026383085.123"` (ms, optional µs fraction) → integer µs: 1–16 digits,
+ * optionally `.` and 1–3 digits. One pass over the characters (no regex, no float: every partial
+ * value stays below 2^53 until the final range check).
+ */
 export function msTextToUs(ts: string): number {
-  const m = MS_TEXT.exec(ts);
-  if (m === null) throw new VenueParseError(`bad timestamp ${JSON.stringify(ts.slice(0, 40))}`);
-  const us = Number(m[1]) * 1000 + Number((m[2] ?? '').padEnd(3, '0'));
-  if (!Number.isSafeInteger(us)) throw new VenueParseError(`timestamp out of range ${ts}`);
+  const n = ts.length;
+  let ms = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = ts.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    ms = ms * 10 + c;
+  }
+  if (i === 0 || i > 16) throw badTimestamp(ts);
+  let frac = 0;
+  if (i < n) {
+    if (ts.charCodeAt(i) !== 46 /* . */ || n - i - 1 < 1 || n - i - 1 > 3) throw badTimestamp(ts);
+    let scale = 100;
+    for (let j = i + 1; j < n; j++, scale /= 10) {
+      const c = ts.charCodeAt(j) - 48;
+      if (c < 0 || c > 9) throw badTimestamp(ts);
+      frac += c * scale;
+    }
+  }
+  const us = ms * 1000 + frac;
+  if (!Number.isSafeInteger(us) || !Number.isSafeInteger(ms))
+    throw new VenueParseError(`timestamp out of range ${ts}`);
   return us;
 }
 
@@ -61,7 +86,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function checkLevels(levels: readonly (readonly string[])[], text: string): void {
   for (let i = 0; i < levels.length; i++) {
     const l = levels[i]!;
-    if (!isDecimalText(l[0]!) || !isDecimalText(l[1]!))
+    if (!isDecimalAscii(l[0]!) || !isDecimalAscii(l[1]!))
       throw new VenueParseError(`non-decimal level ${JSON.stringify(l)}`, text.slice(0, 200));
   }
 }
