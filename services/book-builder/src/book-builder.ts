@@ -157,7 +157,13 @@ export function startBookBuilder(
     const key = `${venue}\u0000${symbol}`;
     let e = entries.get(key);
     if (e === undefined) {
-      const state = new BookState(venue, symbol, cfg.maxDepth, bookMetrics.applyLatency.labels({ venue }));
+      const state = new BookState(
+        venue,
+        symbol,
+        cfg.maxDepth,
+        bookMetrics.applyLatency.labels({ venue }),
+        bookMetrics.receiveToApply.labels({ venue }),
+      );
       const stats = reporter.of(venue, symbol);
       stats.book = state;
       e = { state, stats, member: consolidator.join(state) };
@@ -208,6 +214,7 @@ export function startBookBuilder(
         bookMetrics.applied.inc();
         e.stats.updates++;
         b.latency.observe(Math.max(0, now - m.venueTs) / 1e6);
+        b.hopLatency.observe(Math.max(0, now - m.recvTs) / 1e6);
         const cross = b.checkCrossed(m.type === 'book.snapshot');
         if (cross !== 'ok' && cross !== 'still-crossed') {
           snapshots.onCrossing(e, cross);

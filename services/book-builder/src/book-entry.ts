@@ -31,4 +31,9 @@ export const bookMetrics = {
     'venue event time to book apply',
     LATENCY_BUCKETS,
   ),
+  receiveToApply: metrics.histogram(
+    'tickmesh_bookbuilder_receive_to_apply_seconds',
+    'ingestor frame receipt to book apply (ingestor work + NATS hop + queueing; no venue clock)',
+    LATENCY_BUCKETS,
+  ),
 };

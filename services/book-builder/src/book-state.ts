@@ -66,6 +66,8 @@ export class BookState {
     maxDepth: number,
     /** venue → apply latency histogram child, resolved once per book (not per message) */
     readonly latency: { observe(v: number): void } = { observe: () => undefined },
+    /** ingestor receive → apply latency histogram child, resolved once per book */
+    readonly hopLatency: { observe(v: number): void } = { observe: () => undefined },
   ) {
     this.book = new OrderBook({ maxDepth });
   }

@@ -6,6 +6,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { Bus, traceContextOf } from '@tickmesh/bus';
 import {
   encodeBinary,
+  nowMicros,
   snapshotRequestSubject,
   subjectFor,
   type BookDelta,
@@ -31,7 +32,17 @@ const resyncs = metrics.counter(
 const symbolState = metrics.gauge('tickmesh_ingestor_symbol_live', '1 when the symbol book is live');
 const ingestLatency = metrics.histogram(
   'tickmesh_ingestor_venue_to_publish_seconds',
-  'venue event time to NATS publish',
+  'venue event time to NATS publish (includes the venue clock offset)',
+  LATENCY_BUCKETS,
+);
+const venueToReceive = metrics.histogram(
+  'tickmesh_ingestor_venue_to_receive_seconds',
+  'venue event time to frame receipt (network + venue clock offset)',
+  LATENCY_BUCKETS,
+);
+const receiveToPublish = metrics.histogram(
+  'tickmesh_ingestor_receive_to_publish_seconds',
+  'frame receipt to NATS publish (parse, sync rules, normalize, encode)',
   LATENCY_BUCKETS,
 );
 
@@ -72,6 +83,8 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
     });
     const budget = this.restBudget();
     const latency = ingestLatency.labels({ venue });
+    const hopNet = venueToReceive.labels({ venue });
+    const hopLocal = receiveToPublish.labels({ venue });
     const books = bookMsgs.labels({ venue });
     const trades = tradeMsgs.labels({ venue });
     this.feed = new VenueFeed(
@@ -91,7 +104,10 @@ export class IngestorService implements OnModuleInit, OnApplicationShutdown {
         book: (m: BookSnapshot | BookDelta) => {
           this.bus.publish(this.subjectsOf(m.symbol).book, m);
           books.inc();
-          latency.observe(Math.max(0, m.recvTs - m.venueTs) / 1e6);
+          const now = nowMicros();
+          latency.observe(Math.max(0, now - m.venueTs) / 1e6);
+          hopNet.observe(Math.max(0, m.recvTs - m.venueTs) / 1e6);
+          hopLocal.observe(Math.max(0, now - m.recvTs) / 1e6);
         },
         trade: (m: Trade) => {
           this.bus.publish(this.subjectsOf(m.symbol).trade, m);
