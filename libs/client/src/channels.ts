@@ -130,7 +130,7 @@ export class ChannelRegistry {
         for (const n of names) if (n.includes('*') && this.entries.get(n)?.requested === true) this.acked(n);
       },
       onError: (m: ErrorMessage) => {
-        const err = (ch: string): TickmeshError => new TickmeshError(m.code, m.message, ch);
+        const err = (ch: string): TickmeshError => new TickmeshError(m.code, m.message, ch, m.retryAfterMs);
         if (m.channel !== undefined) this.refused(m.channel, err(m.channel));
         else for (const n of names) this.refused(n, err(n));
       },

@@ -11,6 +11,10 @@
  *   updates follow, no snapshot) and otherwise sends a fresh snapshot (`notRecovered` event, usually
  *   a new epoch): handlers must replace their state on every `type: 'snapshot'`. A seq
  *   discontinuity inside an epoch is reported as a `gap` event.
+ * - With `token`, the first message on every connection is `{"op":"auth"}`; channels are
+ *   (re)subscribed after its ack. Close 4001 (token refused or expired): reconnect at once with a
+ *   fresh token (a token function is called again), then back off if it keeps failing. Close 4029
+ *   (too many ops) and 1013 (try again later): back off at least the last `retryAfterMs` heard.
  * - `subscribe()` resolves on the gateway's `ack` for the channel and rejects on its `error`.
  *   Several handlers may share a channel: one server subscription, and a late handler gets the
  *   latest message as its snapshot.
@@ -43,6 +47,11 @@ import { OPEN, resolveWebSocket, type WebSocketConstructor, type WebSocketLike }
 /** The gateway accepts at most this many channels per operation. */
 const MAX_CHANNELS_PER_OP = 100;
 
+/** Gateway close codes the client reacts to (docs/gateway-protocol.md). */
+const CLOSE_UNAUTHORIZED = 4001;
+const CLOSE_RATE_LIMITED = 4029;
+const CLOSE_TRY_AGAIN_LATER = 1013;
+
 interface Deferred {
   promise: Promise<void>;
   resolve(): void;
@@ -62,6 +71,10 @@ export class TickmeshClient {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private opened: Deferred | undefined;
+  /** the last `retryAfterMs` the gateway sent (rate_limited / overloaded), for the next backoff */
+  private retryAfterMs = 0;
+  /** consecutive 4001 closes: the first reconnects at once with a fresh token, later ones back off */
+  private unauthorizedCloses = 0;
   /** `server` of the last welcome message */
   server: string | undefined;
 
@@ -227,27 +240,77 @@ export class TickmeshClient {
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) return;
-      this.attempt = 0;
-      this.setState('open');
-      const names = this.channels.names();
-      for (let i = 0; i < names.length; i += MAX_CHANNELS_PER_OP) {
-        this.channels.request(names.slice(i, i + MAX_CHANNELS_PER_OP));
+      if (this.opts.token === undefined) {
+        this.ready();
+        return;
       }
-      this.opened?.resolve();
-      this.opened = undefined;
+      this.authenticate(ws).then(
+        () => {
+          if (this.ws === ws) this.ready();
+        },
+        (err: unknown) => {
+          // refused: the gateway closes with 4001 (or the token function threw: close ourselves)
+          if (err instanceof TickmeshError && (err.code === 'disconnected' || err.code === 'closed')) return;
+          this.events.emit(
+            'error',
+            err instanceof TickmeshError ? err : new TickmeshError('unauthorized', `token: ${String(err)}`),
+          );
+          if (this.ws === ws && !(err instanceof TickmeshError)) ws.close(4000, 'no token');
+        },
+      );
     };
     ws.onmessage = (ev) => {
       if (this.ws === ws && typeof ev.data === 'string') this.onText(ev.data);
     };
     ws.onerror = () => undefined; // a close event follows; it drives the reconnect
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = undefined;
-      this.disconnected();
+      this.disconnected(ev?.code ?? 1006);
     };
   }
 
-  private disconnected(): void {
+  /** The socket is usable: resubscribe everything, resolve connect(). */
+  private ready(): void {
+    this.attempt = 0;
+    this.unauthorizedCloses = 0;
+    this.setState('open');
+    const names = this.channels.names();
+    for (let i = 0; i < names.length; i += MAX_CHANNELS_PER_OP) {
+      this.channels.request(names.slice(i, i + MAX_CHANNELS_PER_OP));
+    }
+    this.opened?.resolve();
+    this.opened = undefined;
+  }
+
+  /** Sends `{"op":"auth"}` with the current token on `ws`; resolves on its ack. */
+  private async authenticate(ws: WebSocketLike): Promise<void> {
+    const t = this.opts.token;
+    const token = typeof t === 'function' ? await t() : t;
+    if (this.ws !== ws || ws.readyState !== OPEN) throw new TickmeshError('disconnected', 'socket closed');
+    if (typeof token !== 'string' || token === '') throw new Error('the token option gave no token');
+    await new Promise<void>((resolve, reject) => {
+      const id = this.requests.register({
+        onAck: () => resolve(),
+        onError: (m: ErrorMessage) => reject(new TickmeshError(m.code, m.message)),
+        onFail: (reason) => reject(new TickmeshError(reason, `auth: ${reason}`)),
+      });
+      ws.send(JSON.stringify({ op: 'auth', id, token }));
+    });
+  }
+
+  /**
+   * Sends a fresh token on the open connection (e.g. before the current one's `exp`); subscriptions
+   * the new token does not grant end with a `forbidden` error event. Needs the `token` option.
+   */
+  async refreshToken(): Promise<void> {
+    const ws = this.ws;
+    if (ws === undefined || !this.isOpen()) throw new TickmeshError('disconnected', 'not connected');
+    if (this.opts.token === undefined) throw new TickmeshError('unauthorized', 'no token option');
+    await this.authenticate(ws);
+  }
+
+  private disconnected(code: number): void {
     this.requests.failAll('disconnected');
     this.channels.connectionLost(undefined);
     if (!this.wanted) {
@@ -255,7 +318,13 @@ export class TickmeshClient {
       return;
     }
     this.setState('reconnecting');
-    const delay = backoffDelay(this.attempt++, this.backoff);
+    let delay = backoffDelay(this.attempt++, this.backoff);
+    if (code === CLOSE_UNAUTHORIZED && this.opts.token !== undefined && this.unauthorizedCloses++ === 0) {
+      delay = 0; // expired or refused: a fresh token right away (then back off if it keeps failing)
+    } else if (code === CLOSE_RATE_LIMITED || code === CLOSE_TRY_AGAIN_LATER) {
+      delay = Math.max(delay, this.retryAfterMs, this.backoff.baseMs);
+    }
+    this.retryAfterMs = 0;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.wanted) this.open('reconnecting');
@@ -289,8 +358,9 @@ export class TickmeshClient {
         });
         return;
       case 'error':
+        if (m.retryAfterMs !== undefined) this.retryAfterMs = Math.max(this.retryAfterMs, m.retryAfterMs);
         if (!this.requests.dispatch(m))
-          this.events.emit('error', new TickmeshError(m.code, m.message, m.channel));
+          this.events.emit('error', new TickmeshError(m.code, m.message, m.channel, m.retryAfterMs));
         return;
       case 'welcome':
         this.server = m.server;

@@ -40,6 +40,13 @@ export interface TickmeshClientOptions {
    * cannot (`notRecovered` event, then a snapshot).
    */
   resume?: boolean;
+  /**
+   * A JWT for gateways with auth enabled (docs/gateway-security.md), or a function returning one
+   * (called on every connect and reconnect, so it can refresh). Sent as the first message,
+   * `{"op":"auth"}`, before any resubscription; the token stays out of URLs. A close with 4001
+   * (token expired or refused) reconnects with a fresh token and resumes.
+   */
+  token?: string | (() => string | Promise<string>);
 }
 
 /** Data type carried by a channel name, from its kind prefix. */
@@ -112,6 +119,8 @@ export class TickmeshError extends Error {
     readonly code: ClientErrorCode,
     message: string,
     readonly channel?: string,
+    /** `rate_limited` / `overloaded`: the gateway's retry hint */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -43,12 +43,13 @@ export const ListOpSchema = Type.Object({
   id: RequestIdSchema,
 });
 
-/** The client op union with the resumable `subscribe` and `list` (a superset of `ClientOpSchema`). */
+/** The client op union with the resumable `subscribe`, `list` and `auth` (a superset of `ClientOpSchema`). */
 export const GatewayClientOpSchema = Type.Union([
   SubscribeOpSchema,
   ClientOpSchema.anyOf[1],
   ClientOpSchema.anyOf[2],
   ListOpSchema,
+  ClientOpSchema.anyOf[3],
 ]);
 export type GatewayClientOp = Static<typeof GatewayClientOpSchema>;
 export const gatewayClientOpChecker = TypeCompiler.Compile(GatewayClientOpSchema);

@@ -113,6 +113,10 @@ export const ERROR_CODES = [
   'unavailable', // a dependency is down and no cached state exists
   'internal',
   'too_many_matches', // a wildcard expands to more channels than MAX_WILDCARD_CHANNELS
+  'unauthorized', // no valid token (at connect, before `auth`, expired): docs/gateway-security.md
+  'forbidden', // the token does not grant the channel
+  'rate_limited', // over the operation rate (with retryAfterMs); HTTP 429 body of a refused connect
+  'overloaded', // the snapshot path is at its adaptive limit (with retryAfterMs); HTTP 503 body (SSE)
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -130,6 +134,12 @@ export const ClientOpSchema = Type.Union([
   Type.Object({
     op: Type.Literal('ping'),
     id: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 64 })])),
+  }),
+  /** WebSocket: authenticate (first message when no token came with the upgrade) or refresh the token. */
+  Type.Object({
+    op: Type.Literal('auth'),
+    id: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 64 })])),
+    token: Type.String({ minLength: 1, maxLength: 8192 }),
   }),
 ]);
 export type ClientOp = Static<typeof ClientOpSchema>;
@@ -150,7 +160,8 @@ export interface DataMessage<T = ChannelData> {
 export interface AckMessage {
   type: 'ack';
   id?: RequestId;
-  op: 'subscribe' | 'unsubscribe';
+  op: 'subscribe' | 'unsubscribe' | 'auth';
+  /** the acknowledged channels (`[]` for `auth`) */
   channels: string[];
   /** wildcard → the concrete channels it expanded to (only when the op had wildcards) */
   expanded?: Record<string, string[]>;
@@ -161,6 +172,8 @@ export interface ErrorMessage {
   code: ErrorCode;
   message: string;
   channel?: string;
+  /** `rate_limited` / `overloaded`: wait at least this long before retrying */
+  retryAfterMs?: number;
 }
 export interface PongMessage {
   type: 'pong';

@@ -9,6 +9,8 @@ import {
   type Level,
 } from '@tickmesh/contracts';
 import { BookMirror, type MirrorEvent } from './book-mirror';
+import { waitFor } from '@tickmesh/test-harness';
+import { gatewayMetrics } from './metrics';
 
 /** Plays NATS: the test publishes book messages and answers snapshot requests. */
 class FakeBus {
@@ -250,5 +252,51 @@ test('never serves levels below a depth snapshot; refreshes when too few known l
     ['6', '1'],
   ]);
   assert.equal(m.state, 'live');
+  m.close();
+});
+
+test('metrics: requests by result, a resync and the frozen gauge; a limiter permit per request', async () => {
+  const bus = new FakeBus();
+  const permits: string[] = [];
+  let allow = true;
+  const limiter = {
+    tryAcquire: () => {
+      if (!allow) return undefined;
+      permits.push('taken');
+      return {
+        success: () => permits.push('success'),
+        dropped: () => permits.push('dropped'),
+        ignore: () => permits.push('ignore'),
+      };
+    },
+  };
+  const before = {
+    ok: gatewayMetrics.bookRequestsOf('ok'),
+    shed: gatewayMetrics.bookRequestsOf('shed'),
+    resyncs: gatewayMetrics.bookResyncsCount(),
+    frozen: gatewayMetrics.frozenMirrors,
+  };
+  const m = new BookMirror('binance', 'BTC-USDT', bus, { retryMinMs: 5, retryMaxMs: 20 }, limiter);
+  bus.reply(snap(1, 10, [['100', '1']], [['101', '1']]));
+  await flush();
+  assert.deepEqual(permits, ['taken', 'success']);
+  assert.equal(gatewayMetrics.bookRequestsOf('ok'), before.ok + 1);
+  // a gap: frozen, one resync, and the re-request is shed while no permit is available
+  allow = false;
+  bus.publish(delta(1, 12, 13, [['100', '2']]));
+  await flush();
+  assert.equal(m.state, 'resyncing');
+  assert.equal(gatewayMetrics.bookResyncsCount(), before.resyncs + 1);
+  assert.equal(gatewayMetrics.frozenMirrors, before.frozen + 1);
+  assert.equal(gatewayMetrics.bookRequestsOf('shed'), before.shed + 1);
+  assert.equal(bus.requests.length, 0);
+  allow = true;
+  // the retry timer (5 ms) asks again
+  await waitFor(() => bus.requests.length === 1, { timeoutMs: 1000, intervalMs: 2, message: 'retried' });
+  bus.reply(snap(1, 20, [['100', '3']], [['101', '1']]));
+  await flush();
+  assert.equal(m.state, 'live');
+  assert.equal(gatewayMetrics.frozenMirrors, before.frozen);
+  assert.deepEqual(permits, ['taken', 'success', 'taken', 'success']);
   m.close();
 });

@@ -35,7 +35,14 @@ import {
   type SyncState,
   type WireMessage,
 } from '@tickmesh/contracts';
+import type { Permit } from './adaptive-concurrency';
 import type { View } from './book-view';
+import { gatewayMetrics } from './metrics';
+
+/** Permits for depth snapshot requests (the snapshot path's adaptive limiter). */
+export interface RequestLimiter {
+  tryAcquire(): Permit | undefined;
+}
 
 export interface MirrorBus {
   subscribe(subject: string, handler: WireHandler): BusSubscription;
@@ -86,6 +93,8 @@ export class BookMirror {
   private readonly sub: BusSubscription;
   private readonly listeners = new Map<MirrorListener, number>();
   private dirty: MirrorEvent | undefined;
+  /** counted in the frozen-mirrors gauge (has a book, not continuous) */
+  private frozen = false;
   /** snapshots requested (tests, metrics) */
   requests = 0;
   /** levels per side asked for; drops to the largest tier if the book-builder caps lower */
@@ -97,6 +106,8 @@ export class BookMirror {
     readonly symbol: string,
     private readonly bus: MirrorBus,
     opts: Partial<MirrorOptions> = {},
+    /** when set, every depth request holds a permit until its answer or timeout */
+    private readonly limiter?: RequestLimiter,
   ) {
     this.opts = { ...DEFAULT_MIRROR_OPTIONS, ...opts };
     this.retryMs = this.opts.retryMinMs;
@@ -155,7 +166,10 @@ export class BookMirror {
     const before = this.state;
     this.feedState = state;
     if (state === 'live' && this.hasBook && (epoch > this.epoch || !this.continuous)) {
-      if (this.continuous) this.continuous = false;
+      if (this.continuous) {
+        this.continuous = false;
+        gatewayMetrics.bookResync();
+      }
       this.requestSnapshot();
     }
     if (this.state !== before) this.mark('change');
@@ -163,6 +177,7 @@ export class BookMirror {
 
   close(): void {
     this.closed = true;
+    this.updateFrozen();
     this.sub.unsubscribe();
     clearTimeout(this.retryTimer);
     this.listeners.clear();
@@ -200,6 +215,7 @@ export class BookMirror {
 
   /** Continuity lost: freeze, tell listeners (state), fetch a snapshot. */
   private lose(): void {
+    if (this.continuous) gatewayMetrics.bookResync();
     this.continuous = false;
     this.mark('change');
     this.requestSnapshot();
@@ -268,6 +284,16 @@ export class BookMirror {
 
   private requestSnapshot(): void {
     if (this.inFlight || this.closed || this.retryTimer !== undefined) return;
+    let permit: Permit | undefined;
+    if (this.limiter !== undefined) {
+      permit = this.limiter.tryAcquire();
+      if (permit === undefined) {
+        // the snapshot path is saturated: try again later (a continuous book keeps serving)
+        gatewayMetrics.bookRequest('shed');
+        this.retryLater(true);
+        return;
+      }
+    }
     this.inFlight = true;
     this.requests++;
     const depth = this.requestDepth;
@@ -284,41 +310,59 @@ export class BookMirror {
     req.then(
       (bytes) => {
         this.inFlight = false;
+        permit?.success();
         if (this.closed) return;
         let reply;
         try {
           reply = decodeBookReply(bytes);
         } catch {
+          gatewayMetrics.bookRequest('error');
           this.retryLater();
           return;
         }
         if ('error' in reply || reply.venue !== this.venue || reply.symbol !== this.symbol) {
+          gatewayMetrics.bookRequest('error');
           // a book-builder with a lower DEPTH_REQUEST_MAX: ask for the largest tier only
           if ('error' in reply && reply.error.includes('DEPTH_REQUEST_MAX')) this.requestDepth = MAX_TIER;
           this.retryLater();
           return;
         }
+        gatewayMetrics.bookRequest('ok');
         this.applySnapshot(reply, depth, true);
       },
-      () => {
+      (err: unknown) => {
         this.inFlight = false;
+        // A timeout says the path is slow (a load signal); no responder / no connection does not.
+        if ((err as { code?: unknown } | undefined)?.code === 'TIMEOUT') permit?.dropped();
+        else permit?.ignore();
+        gatewayMetrics.bookRequest('failed');
         if (!this.closed) this.retryLater();
       },
     );
   }
 
-  private retryLater(): void {
+  /** `always`: retry even when continuous (a shed depth refresh), else only while not continuous. */
+  private retryLater(always = false): void {
+    this.updateFrozen();
     if (this.closed || this.retryTimer !== undefined) return;
     const delay = this.retryMs;
     this.retryMs = Math.min(this.opts.retryMaxMs, this.retryMs * 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.continuous) this.requestSnapshot();
+      if (always || !this.continuous || !this.hasBook) this.requestSnapshot();
     }, delay);
     this.retryTimer.unref();
   }
 
+  private updateFrozen(): void {
+    const f = !this.closed && this.hasBook && !this.continuous;
+    if (f === this.frozen) return;
+    this.frozen = f;
+    gatewayMetrics.mirrorFrozenChanged(f ? 1 : -1);
+  }
+
   private mark(ev: MirrorEvent): void {
+    this.updateFrozen();
     if (this.dirty === undefined) setImmediate(this.emit);
     if (this.dirty !== 'reset') this.dirty = ev;
   }

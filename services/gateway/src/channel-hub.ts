@@ -46,6 +46,7 @@ import {
   type WireMessage,
 } from '@tickmesh/contracts';
 import { createLogger, RateLimitedLog } from '@tickmesh/observability';
+import type { AdaptiveLimiter } from './adaptive-concurrency';
 import { BookMirror, type MirrorEvent, type MirrorListener, type MirrorOptions } from './book-mirror';
 import { diffView, isEmptyDiff, type View } from './book-view';
 import {
@@ -127,6 +128,12 @@ export interface HubOptions {
   /** most channels one wildcard subscription may expand to */
   maxWildcardChannels: number;
   mirror: Partial<MirrorOptions>;
+  /**
+   * The snapshot path's adaptive concurrency limit: a permit per Redis read of a cold `tob` channel
+   * and per depth request of a new book mirror (released on the answer or the timeout). Sessions
+   * refuse subscriptions that would need more reads than `snapshotAvailable` (`overloaded`).
+   */
+  snapshotLimiter?: AdaptiveLimiter;
 }
 
 const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -163,6 +170,34 @@ export class ChannelHub {
   /** Wildcard expansion over the known instruments, with its limit (see inbound.ts). */
   get wildcards(): WildcardOptions {
     return { expand: (p) => this.instruments.expand(p), maxChannels: this.opts.maxWildcardChannels };
+  }
+
+  /**
+   * Whether joining `name` now would start a snapshot read: a `tob` channel with no value that is
+   * not already loading, or a `book` channel of an instrument without a mirror (a depth request to
+   * the book-builder). Other kinds never read. Always false without a limiter.
+   */
+  needsRead(name: string, channel: Channel, tier = 0): boolean {
+    if (this.opts.snapshotLimiter === undefined) return false;
+    if (channel.kind === 'tob') {
+      const e = this.channels.get(name);
+      return e === undefined || (e.dataJson === undefined && !e.loading);
+    }
+    if (channel.kind === 'book') {
+      const e = this.channels.get(keyOf(name, channel, tier));
+      return e === undefined && !this.mirrors.has(`${channel.venue}.${channel.symbol}`);
+    }
+    return false;
+  }
+
+  /** Snapshot reads that may start now (Infinity without a limiter). */
+  get snapshotAvailable(): number {
+    return this.opts.snapshotLimiter?.available ?? Infinity;
+  }
+
+  /** Retry hint for an `overloaded` refusal. */
+  get overloadRetryAfterMs(): number {
+    return this.opts.snapshotLimiter?.retryAfterMs ?? 1000;
   }
 
   /** The instrument list (the `list` op). */
@@ -218,6 +253,15 @@ export class ChannelHub {
   }
 
   private drop(e: ChannelEntry): void {
+    // Keep the last value as the fallback snapshot while Redis is down (breaker.ts).
+    if (e.channel.kind === 'tob' && e.dataJson !== undefined && this.store.remember !== undefined) {
+      try {
+        const data = JSON.parse(e.dataJson) as Omit<TopOfBook, 'type'>;
+        this.store.remember(e.channel, { ...data, type: 'tob', updatedAt: 0 });
+      } catch {
+        // never: dataJson is our own serialization
+      }
+    }
     e.sub.unsubscribe();
     this.channels.delete(e.key);
     gatewayMetrics.channelsChanged(-1);
@@ -371,7 +415,7 @@ export class ChannelHub {
     const k = `${venue}.${symbol}`;
     let m = this.mirrors.get(k);
     if (m === undefined) {
-      m = new BookMirror(venue, symbol, this.bus, this.opts.mirror);
+      m = new BookMirror(venue, symbol, this.bus, this.opts.mirror, this.opts.snapshotLimiter);
       this.mirrors.set(k, m);
     }
     return m;
@@ -515,11 +559,16 @@ export class ChannelHub {
   }
 
   private async loadFromRedis(e: ChannelEntry): Promise<void> {
+    // The permit is taken synchronously with the session's admission check (no await between).
+    const limiter = this.opts.snapshotLimiter;
+    const permit = limiter?.tryAcquire();
+    if (limiter !== undefined && permit === undefined) return; // no read: the first NATS update serves
     e.loading = true;
     let tob: RedisTob | undefined;
     try {
-      tob = await this.store.tob(e.channel);
+      tob = await this.store.tob(e.channel, permit);
     } catch (err) {
+      permit?.dropped(); // idempotent: a store that completed it already is not counted twice
       this.warn.warn('redis-load', { err: (err as Error).message }, 'snapshot read failed');
     } finally {
       e.loading = false;

@@ -9,6 +9,14 @@ import { Value } from '@sinclair/typebox/value';
  *
  * main.ts reads the environment with the runtime's `loadConfig(GatewayConfigSchema)`. This module
  * does not import @tickmesh/runtime, so `startGateway` (tests, embedding) loads without Nest.
+ *
+ * The protection layer's variables (AUTH_MODE, JWT_SECRET, JWT_PUBLIC_KEY, JWKS_URL, JWT_ISSUER,
+ * JWT_AUDIENCE, JWT_CLOCK_TOLERANCE_S, AUTH_TIMEOUT_MS, JWKS_TIMEOUT_MS, JWKS_COOLDOWN_MS,
+ * RATE_CONNECT_PER_IP, RATE_CONNECT_PER_KEY, RATE_OPS_PER_CONN, RATE_REDIS_PREFIX,
+ * RATE_REDIS_TIMEOUT_MS, TRUST_PROXY, MUST_SUBSCRIBE_MS, SNAPSHOT_CONCURRENCY(_MIN/_MAX/_INITIAL),
+ * BREAKER_FAILURES, BREAKER_HALF_OPEN_MS, BREAKER_TIMEOUT_MS) are read by protection-config.ts
+ * (`protectionConfig(env)`, defaults in `PROTECTION_ENV_DEFAULTS`), next to this schema in main.ts;
+ * the README table lists both.
  */
 export const GatewayConfigSchema = Type.Object({
   natsUrl: Type.String({
@@ -144,3 +152,5 @@ export function serverName(cfg: GatewayConfig): string {
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+/** Nest token of the `ProtectionConfig` (protection-config.ts: AUTH_*, JWT_*, RATE_*, BREAKER_*, …). */
+export const GATEWAY_PROTECTION = Symbol('GATEWAY_PROTECTION');

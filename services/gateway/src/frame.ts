@@ -32,6 +32,16 @@ export const CLOSE_CODES = {
   serviceRestart: 1012,
   /** The connection fell MAX_OUTBOUND_BYTES behind; reconnect and take a fresh snapshot. */
   slowConsumer: 4008,
+  /** RFC 6455 "try again later": the token keys (JWKS) are unavailable; reconnect with backoff. */
+  tryAgainLater: 1013,
+  /** No valid token: at connect, no `auth` within AUTH_TIMEOUT_MS, an op before `auth`, or `exp` passed. */
+  unauthorized: 4001,
+  /** Reserved: a token that grants no channel at all. */
+  forbidden: 4003,
+  /** No subscription within MUST_SUBSCRIBE_MS of connecting (or of the last unsubscribe). */
+  subscribeTimeout: 4010,
+  /** The client kept sending after `rate_limited` refusals. */
+  rateLimited: 4029,
 } as const;
 
 export type DataKind = 'snapshot' | 'update';
@@ -182,11 +192,23 @@ export function ackFrame(
   return control(m);
 }
 
-export function errorFrame(code: ErrorCode, message: string, id?: RequestId, channel?: string): Frame {
+export function errorFrame(
+  code: ErrorCode,
+  message: string,
+  id?: RequestId,
+  channel?: string,
+  retryAfterMs?: number,
+): Frame {
   const m: ErrorMessage = { type: 'error', code, message };
   if (id !== undefined) m.id = id;
   if (channel !== undefined) m.channel = channel;
+  if (retryAfterMs !== undefined) m.retryAfterMs = retryAfterMs;
   return control(m);
+}
+
+/** A valid `auth` op: `{"type":"ack","op":"auth","channels":[]}` (with the request id). */
+export function authAckFrame(id?: RequestId): Frame {
+  return ackFrame('auth', [], id);
 }
 
 export function pongFrame(id: RequestId | undefined, ts: number): Frame {

@@ -6,17 +6,21 @@
  * /readyz (false by then: runService marks the process as shutting down before closing the app).
  */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { GATEWAY_CONFIG, GATEWAY_PROTECTION, type GatewayConfig } from './config';
 import { startGateway, type RunningGateway } from './gateway';
+import type { ProtectionConfig } from './protection-config';
 
 @Injectable()
 export class GatewayService implements OnModuleInit, BeforeApplicationShutdown {
   private gateway: RunningGateway | undefined;
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig,
+    @Inject(GATEWAY_PROTECTION) private readonly protection: ProtectionConfig,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    this.gateway = await startGateway(this.cfg);
+    this.gateway = await startGateway(this.cfg, this.protection);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

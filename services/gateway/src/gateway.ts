@@ -5,19 +5,30 @@
  *
  * Readiness components: `nats` (connection state), `redis` (see snapshot-store.ts) and `gateway`
  * (listening, false from the start of `close()`).
+ *
+ * Protection (docs/gateway-security.md): `protection` (main.ts passes `protectionConfig(env)`)
+ * wires the authenticator, the connect/ops rate limits, the connection guards, the adaptive
+ * snapshot limit and the Redis circuit breaker. The default, `protectionDisabled()`, is public and
+ * unlimited (tests open many connections from 127.0.0.1); the breaker is always on.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Bus } from '@tickmesh/bus';
 import { GATEWAY_PROTOCOL_VERSION } from '@tickmesh/contracts';
 import { createLogger, health } from '@tickmesh/observability';
+import { AdaptiveLimiter, Gradient2Limit, VegasLimit } from './adaptive-concurrency';
+import { Authenticator } from './auth';
+import { SnapshotBreaker } from './breaker';
 import { ChannelHub } from './channel-hub';
 import { serverName, withDefaults, type GatewayConfig } from './config';
 import { welcomeFrame } from './frame';
 import { createClientServer } from './http-server';
 import { InstrumentRegistry } from './instruments';
 import { FlushScheduler } from './outbound';
-import { RedisSnapshotStore, type SnapshotStore } from './snapshot-store';
+import { protectionDisabled, type ProtectionConfig } from './protection-config';
+import { RateLimits } from './rate-limits';
+import { RedisSnapshotStore, type RedisTob, type SnapshotStore } from './snapshot-store';
+import { visibleInstruments } from './session';
 import { SseServer } from './sse-server';
 import { WsServer } from './ws-server';
 
@@ -27,6 +38,8 @@ export interface GatewayStats {
   /** channels with subscribers, one NATS subscription each */
   channels: number;
   natsSubjects: string[];
+  /** the rate limiter's Redis connection (`ready`, `connecting`, …; `off` without connect limits) */
+  rateLimiter: string;
 }
 
 export interface RunningGateway {
@@ -37,10 +50,15 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(overrides: Partial<GatewayConfig> = {}): Promise<RunningGateway> {
+export async function startGateway(
+  overrides: Partial<GatewayConfig> = {},
+  protection: ProtectionConfig = protectionDisabled(),
+): Promise<RunningGateway> {
   const cfg = withDefaults(overrides);
   const log = createLogger('gateway');
   const name = serverName(cfg);
+  // Before any connection is opened: a bad key fails the start with nothing to clean up.
+  const authn = await Authenticator.create(protection.auth);
 
   health.set('nats', false, 'connecting');
   health.set('gateway', false, 'starting');
@@ -48,7 +66,21 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
   const offBus = bus.onState((s) =>
     health.set('nats', s === 'connected', s === 'connected' ? '' : `NATS ${s}`),
   );
-  const store: SnapshotStore = new RedisSnapshotStore(cfg.redisUrl, cfg.snapshotTimeoutMs);
+  const breaker = new SnapshotBreaker<RedisTob>({ name: 'redis_snapshot', ...protection.breaker });
+  const store: SnapshotStore = new RedisSnapshotStore(cfg.redisUrl, cfg.snapshotTimeoutMs, breaker);
+  const rl = protection.rate;
+  const rate =
+    rl.connectPerIp > 0 || rl.connectPerKey > 0 ? new RateLimits(rl, { redis: cfg.redisUrl }) : undefined;
+  const cc = protection.concurrency;
+  const snapshotLimiter = cc.enabled
+    ? new AdaptiveLimiter({
+        name: 'snapshot',
+        algorithm:
+          cc.algorithm === 'vegas'
+            ? new VegasLimit({ initialLimit: cc.initial, minLimit: cc.min, maxLimit: cc.max })
+            : new Gradient2Limit({ initialLimit: cc.initial, minLimit: cc.min, maxLimit: cc.max }),
+      })
+    : undefined;
   const instruments = new InstrumentRegistry();
   instruments.start(bus);
   const hub = new ChannelHub(
@@ -61,6 +93,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       tradesSnapshotSize: cfg.tradesSnapshotSize,
       maxWildcardChannels: cfg.maxWildcardChannels,
       mirror: { snapshotDepth: cfg.bookSnapshotDepth, requestTimeoutMs: cfg.bookRequestTimeoutMs },
+      ...(snapshotLimiter === undefined ? {} : { snapshotLimiter }),
     },
     instruments,
   );
@@ -77,8 +110,24 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     ...limits,
     maxInboundBytes: cfg.maxInboundBytes,
     wsPingMs: cfg.wsPingMs,
+    authn,
+    rate,
+    opsPerConn: rl.opsPerConn,
+    mustSubscribeMs: protection.guards.mustSubscribeMs,
+    authTimeoutMs: protection.auth.authTimeoutMs,
   });
   const sse = new SseServer(hub, scheduler, welcome, { ...limits, heartbeatMs: cfg.heartbeatMs });
+  log.info(
+    {
+      auth: protection.auth.mode,
+      connectPerIp: rl.connectPerIp,
+      connectPerKey: rl.connectPerKey,
+      opsPerConn: rl.opsPerConn,
+      mustSubscribeMs: protection.guards.mustSubscribeMs,
+      snapshotConcurrency: cc.enabled ? cc.algorithm : 'off',
+    },
+    'protection',
+  );
 
   let accepting = true;
   const stats = (): GatewayStats => ({
@@ -86,15 +135,18 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     sseConnections: sse.size,
     channels: hub.size,
     natsSubjects: hub.subjects(),
+    rateLimiter: rate?.redisStatus ?? 'off',
   });
   const server = createClientServer({
     ws,
     sse,
     accepting: () => accepting,
+    protect: { authn, rate },
     index: () => ({
       service: 'tickmesh-gateway',
       server: name,
       protocol: GATEWAY_PROTOCOL_VERSION,
+      auth: protection.auth.mode,
       endpoints: {
         websocket: '/ws',
         sse: '/sse?channels=tob.<venue>.<SYMBOL>,status.<venue>.<SYMBOL>',
@@ -102,7 +154,7 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       },
       ...stats(),
     }),
-    instruments: () => ({ instruments: hub.list() }),
+    instruments: (principal) => ({ instruments: visibleInstruments(hub.list(), principal.grant) }),
   });
 
   server.listen(cfg.gatewayPort, cfg.gatewayHost);
@@ -112,6 +164,8 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
     ws.stop();
     sse.stop();
     offBus();
+    rate?.close();
+    breaker.dispose();
     await Promise.all([bus.close(), store.close()]);
     throw err;
   }
@@ -137,6 +191,8 @@ export async function startGateway(overrides: Partial<GatewayConfig> = {}): Prom
       hub.close();
       instruments.close();
       offBus();
+      rate?.close();
+      breaker.dispose();
       await Promise.all([bus.close(), store.close()]);
       log.info({ port }, 'gateway closed');
     })();

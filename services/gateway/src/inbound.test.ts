@@ -85,3 +85,49 @@ test('subscribe takes optional resume positions and conflate_ms; malformed ones 
   const conflate = parseClientOp('{"op":"subscribe","id":3,"channels":["a"],"conflate_ms":"fast"}');
   assert.equal(conflate.ok, false);
 });
+
+test('authorize: explicit channels refused as forbidden; wildcard expansions filtered before the limit', () => {
+  const known = ['tob.binance.BTC-USDT', 'tob.bybit.BTC-USDT', 'tob.okx.BTC-USDT'];
+  const wildcards = {
+    expand: () =>
+      known.map((name) => ({
+        name,
+        channel: { kind: 'tob' as const, venue: name.split('.')[1]!, symbol: 'BTC-USDT' },
+      })),
+    maxChannels: 1,
+  };
+  const authorize = (ch: string): boolean => ch.startsWith('tob.binance.');
+  const a = admitChannels(
+    ['tob.*.BTC-USDT', 'tob.bybit.BTC-USDT', 'tob.NOPE'],
+    new Set(),
+    10,
+    wildcards,
+    authorize,
+  );
+  // three matches, one granted: under maxChannels 1 once filtered, no error for the filtered ones
+  assert.deepEqual(a.accepted, ['tob.binance.BTC-USDT']);
+  assert.deepEqual(a.expanded, { 'tob.*.BTC-USDT': ['tob.binance.BTC-USDT'] });
+  assert.deepEqual(
+    a.rejected.map((r) => [r.code, r.name]),
+    [
+      ['forbidden', 'tob.bybit.BTC-USDT'],
+      ['invalid_channel', 'tob.NOPE'],
+    ],
+  );
+  const none = admitChannels(['tob.*.BTC-USDT'], new Set(), 10, wildcards, () => false);
+  assert.deepEqual(
+    none.rejected.map((r) => [r.code, r.name]),
+    [['forbidden', 'tob.*.BTC-USDT']],
+  );
+  assert.deepEqual(none.accepted, []);
+});
+
+test('auth ops parse; a missing token is explained', () => {
+  assert.deepEqual(parseClientOp('{"op":"auth","id":1,"token":"abc"}'), {
+    ok: true,
+    op: { op: 'auth', id: 1, token: 'abc' },
+  });
+  const bad = parseClientOp('{"op":"auth","id":2,"token":""}');
+  assert.equal(bad.ok, false);
+  assert.match(bad.ok ? '' : bad.message, /token/);
+});

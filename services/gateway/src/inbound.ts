@@ -46,10 +46,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function describe(v: unknown): string {
   if (!isRecord(v)) return 'expected a JSON object with an "op" field';
   const op = v['op'];
-  if (typeof op !== 'string') return 'missing "op" (subscribe, unsubscribe, ping or list)';
+  if (typeof op !== 'string') return 'missing "op" (subscribe, unsubscribe, ping, list or auth)';
   const check = memberChecks.get(op);
   if (check === undefined) return `unknown op ${JSON.stringify(op.slice(0, 32))}`;
-  if (op !== 'ping' && op !== 'list' && !Array.isArray(v['channels']))
+  if (op === 'auth' && (typeof v['token'] !== 'string' || v['token'] === ''))
+    return '"auth" needs "token": a JWT string of 1 to 8192 characters';
+  if (op !== 'ping' && op !== 'list' && op !== 'auth' && !Array.isArray(v['channels']))
     return `"${op}" needs "channels": an array of 1 to 100 strings`;
   const first = check.Errors(v).First();
   return first === undefined ? 'invalid operation' : `${first.path}: ${first.message}`;
@@ -67,6 +69,8 @@ export interface Rejected {
   name: string;
   code: ErrorCode;
   message: string;
+  /** `overloaded`: the retry hint */
+  retryAfterMs?: number;
 }
 
 export interface Admission {
@@ -93,12 +97,17 @@ const CHANNEL_FORMS =
  * Decides which of `names` a connection may subscribe to, given what it already has and its
  * limit. Order is kept; duplicates count once; an already-subscribed channel is acknowledged again
  * without a second snapshot (that would repeat a seq).
+ *
+ * `authorize` (the token's grant; absent = everything): a channel named explicitly that it refuses
+ * is rejected `forbidden`; a wildcard's expansion is filtered by it before the wildcard limit,
+ * silently, and a wildcard whose every match is refused is rejected `forbidden` itself.
  */
 export function admitChannels(
   names: readonly string[],
   current: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   max: number,
   wildcards?: WildcardOptions,
+  authorize?: (channel: string) => boolean,
 ): Admission {
   const out: Admission = { join: [], accepted: [], rejected: [], expanded: {} };
   const seen = new Set<string>();
@@ -120,7 +129,16 @@ export function admitChannels(
         });
         continue;
       }
-      const matches = wildcards.expand(p);
+      const all = wildcards.expand(p);
+      const matches = authorize === undefined ? all : all.filter((m) => authorize(m.name));
+      if (matches.length === 0 && all.length > 0) {
+        out.rejected.push({
+          name,
+          code: 'forbidden',
+          message: `the token grants none of the ${all.length} channels ${name} matches`,
+        });
+        continue;
+      }
       if (matches.length > wildcards.maxChannels) {
         out.rejected.push({
           name,
@@ -171,6 +189,14 @@ export function admitChannels(
         name,
         code: 'invalid_channel',
         message: `invalid channel ${JSON.stringify(name.slice(0, 128))}: ${CHANNEL_FORMS}`,
+      });
+      continue;
+    }
+    if (authorize !== undefined && !authorize(name)) {
+      out.rejected.push({
+        name,
+        code: 'forbidden',
+        message: `the token does not grant channel ${JSON.stringify(name.slice(0, 128))}`,
       });
       continue;
     }

@@ -4,14 +4,22 @@ import '@tickmesh/observability/tracing';
 import { Module } from '@nestjs/common';
 import { createLogger } from '@tickmesh/observability';
 import { ConfigError, handleSignals, loadConfig, runService } from '@tickmesh/runtime';
-import { GatewayConfigSchema, GATEWAY_CONFIG } from './config';
+import { GatewayConfigSchema, GATEWAY_CONFIG, GATEWAY_PROTECTION } from './config';
 import { GatewayService } from './gateway.service';
+import { protectionConfig, ProtectionConfigError } from './protection-config';
 
 async function main(): Promise<void> {
   process.env['TICKMESH_SERVICE'] ??= 'gateway';
   const cfg = loadConfig(GatewayConfigSchema);
+  const protection = protectionConfig(process.env);
 
-  @Module({ providers: [{ provide: GATEWAY_CONFIG, useValue: cfg }, GatewayService] })
+  @Module({
+    providers: [
+      { provide: GATEWAY_CONFIG, useValue: cfg },
+      { provide: GATEWAY_PROTECTION, useValue: protection },
+      GatewayService,
+    ],
+  })
   class GatewayModule {}
 
   const svc = await runService({
@@ -27,7 +35,12 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const log = createLogger('main');
   log.fatal(
-    { err: err instanceof ConfigError ? err.message : (err as Error).stack },
+    {
+      err:
+        err instanceof ConfigError || err instanceof ProtectionConfigError
+          ? err.message
+          : (err as Error).stack,
+    },
     'gateway failed to start',
   );
   process.exit(1);

@@ -8,9 +8,20 @@ import type { ErrorCode, NotRecoveredReason } from '@tickmesh/contracts';
 
 export type Transport = 'ws' | 'sse';
 
+export type BookRequestResult = 'ok' | 'error' | 'failed' | 'shed';
+
 /** Why a connection was closed by the gateway rather than by its client. */
 export type CloseReason =
-  'slow_consumer' | 'ping_timeout' | 'message_too_large' | 'protocol_error' | 'shutdown';
+  | 'slow_consumer'
+  | 'ping_timeout'
+  | 'message_too_large'
+  | 'protocol_error'
+  | 'shutdown'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'subscribe_timeout'
+  | 'auth_timeout'
+  | 'token_expired';
 
 const connections = metrics.gauge('tickmesh_gateway_connections', 'open client connections');
 const subscriptions = metrics.gauge(
@@ -45,19 +56,32 @@ const slowConsumers = metrics.counter(
   'slow-consumer transitions: conflating (went over the cap), recovered (drained in time)',
 );
 const snapshots = metrics.counter('tickmesh_gateway_snapshots_total', 'snapshots sent, by source');
+const bookRequests = metrics.counter(
+  'tickmesh_gateway_book_snapshot_requests_total',
+  'depth snapshot requests of the book mirrors to the book-builder, by result (ok, error, failed, shed)',
+);
+const bookResyncs = metrics.counter(
+  'tickmesh_gateway_book_resyncs_total',
+  'book mirrors that lost continuity (gap, newer epoch, bad level) and resynced',
+);
+const frozenMirrors = metrics.gauge(
+  'tickmesh_gateway_book_mirrors_frozen',
+  'book mirrors holding a book that is not continuous (serving a frozen view while resyncing)',
+);
 const latency = metrics.histogram(
   'tickmesh_gateway_venue_to_send_seconds',
   'venue event time (data.venueTs) to the socket write of the frame',
   LATENCY_BUCKETS,
 );
 
-const live = { ws: 0, sse: 0, subscriptions: 0, channels: 0 };
+const live = { ws: 0, sse: 0, subscriptions: 0, channels: 0, frozen: 0 };
 // Render zeros from the start: a gauge that appears only after the first connection breaks rate()
 // and absent() alerts.
 connections.set(0, { transport: 'ws' });
 connections.set(0, { transport: 'sse' });
 subscriptions.set(0);
 channels.set(0);
+frozenMirrors.set(0);
 
 export const gatewayMetrics = {
   sent: { ws: sent.labels({ transport: 'ws' }), sse: sent.labels({ transport: 'sse' }) } satisfies Record<
@@ -116,6 +140,26 @@ export const gatewayMetrics = {
   },
   resumesOf(outcome: 'resumed' | NotRecoveredReason): number {
     return resumes.labels({ outcome }).value;
+  },
+  /** `ok` reply applied, `error` reply (or undecodable), `failed` (timeout, no responder), `shed` (no permit). */
+  bookRequest(result: BookRequestResult): void {
+    bookRequests.labels({ result }).inc();
+  },
+  bookRequestsOf(result: BookRequestResult): number {
+    return bookRequests.labels({ result }).value;
+  },
+  bookResync(): void {
+    bookResyncs.inc();
+  },
+  bookResyncsCount(): number {
+    return bookResyncs.labels().value;
+  },
+  mirrorFrozenChanged(delta: number): void {
+    live.frozen += delta;
+    frozenMirrors.set(live.frozen);
+  },
+  get frozenMirrors(): number {
+    return live.frozen;
   },
   /** Current value of a labelled counter, for tests and the index page. */
   closesOf(t: Transport, reason: CloseReason): number {

@@ -3,8 +3,18 @@
  * outbound queue, and the answers to its operations. WebSocket connections feed it text frames;
  * SSE connections subscribe once from the query string.
  *
- * This is where per-connection policy lives (subscription limit today; resume, conflation, auth
- * and rate limits later), so transports stay byte movers.
+ * This is where per-connection policy lives (subscription limit, resume, conflation, channel
+ * grants, snapshot overload), so transports stay byte movers. Authentication itself and the
+ * operation rate happen in the transports (they own the connection's lifecycle).
+ *
+ * Grants: `principal.grant` decides every channel: explicitly named channels it refuses get
+ * `forbidden`, wildcard expansions are filtered silently, `list` shows only instruments with at
+ * least one granted channel, and `setPrincipal` (a token refresh) ends subscriptions the new token
+ * no longer grants. Nothing of a refused channel is ever joined, so nothing of it is delivered.
+ *
+ * Overload: before the ack, channels whose join would start a snapshot read (`hub.needsRead`)
+ * beyond the reads the adaptive limiter allows now (`hub.snapshotAvailable`) are refused
+ * `overloaded` with `retryAfterMs`.
  */
 import {
   bookDepthTier,
@@ -14,19 +24,36 @@ import {
   matchesPattern,
   type ErrorCode,
   type GatewayClientOp,
+  type InstrumentInfo,
   type RequestId,
   type ResumePosition,
 } from '@tickmesh/contracts';
+import { authMetrics, CONSOLIDATED, GRANTABLE_KINDS, type Grant, type Principal } from './auth';
 import type { ChannelHub, Subscriber } from './channel-hub';
 import { ackFrame, errorFrame, listFrame, mergeBookFrames, pongFrame, type Frame } from './frame';
-import { admitChannels, parseClientOp, type Admission } from './inbound';
+import { admitChannels, parseClientOp, type Admission, type Rejected } from './inbound';
 import { gatewayMetrics, type Transport } from './metrics';
 import type { Outbound } from './outbound';
 
 let nextSessionId = 1;
 
+/**
+ * The instruments of which `grant` allows at least one channel (the `list` op and
+ * GET /api/instruments); undefined or `*` = all.
+ */
+export function visibleInstruments(all: InstrumentInfo[], grant: Grant | undefined): InstrumentInfo[] {
+  if (grant === undefined || grant.all) return all;
+  return all.filter(
+    (i) =>
+      GRANTABLE_KINDS.some((k) => grant.allows(`${k}.${i.venue}.${i.symbol}`)) ||
+      grant.allows(`${CONSOLIDATED}.${i.symbol}`),
+  );
+}
+
 export interface SessionLimits {
   maxSubscriptions: number;
+  /** who is on the connection (absent: public, every channel) */
+  principal?: Principal;
 }
 
 /** Per-channel latest-wins state of a subscription made with `conflate_ms`. */
@@ -45,13 +72,39 @@ export class Session implements Subscriber {
   private readonly subs = new Map<string, number>();
   private readonly conflation = new Map<string, Conflation>();
   private closed = false;
+  /** the principal's grant; undefined = every channel (public mode, `*`) */
+  private grant: Grant | undefined;
+  private readonly authorize = (ch: string): boolean => this.grant === undefined || this.grant.allows(ch);
 
   constructor(
     readonly transport: Transport,
     private readonly hub: ChannelHub,
     private readonly out: Outbound,
     private readonly limits: SessionLimits,
-  ) {}
+  ) {
+    const g = limits.principal?.grant;
+    this.grant = g === undefined || g.all ? undefined : g;
+  }
+
+  /**
+   * A new principal (WebSocket `auth`, first or refresh). Subscriptions the new grant refuses end,
+   * each with a `forbidden` error naming the channel (no ack: nothing was asked).
+   */
+  setPrincipal(p: Principal): void {
+    this.grant = p.grant.all ? undefined : p.grant;
+    if (this.grant === undefined) return;
+    let removed = 0;
+    for (const [name, tier] of [...this.subs]) {
+      if (this.grant.allows(name)) continue;
+      this.subs.delete(name);
+      this.hub.leave(name, this, tier);
+      this.stopConflation(name);
+      removed++;
+      authMetrics.forbidden();
+      this.reject('forbidden', `the new token does not grant channel ${name}`, undefined, name);
+    }
+    gatewayMetrics.subscriptionsChanged(-removed);
+  }
 
   /** Channel frames from the hub, and any other frame for this connection. */
   deliver(frame: Frame): void {
@@ -116,9 +169,9 @@ export class Session implements Subscriber {
   }
 
   /** Answers input the transport refused before parsing (binary frames). */
-  reject(code: ErrorCode, message: string, id?: RequestId, channel?: string): void {
+  reject(code: ErrorCode, message: string, id?: RequestId, channel?: string, retryAfterMs?: number): void {
     gatewayMetrics.inboundError(this.transport, code);
-    this.out.push(errorFrame(code, message, id, channel));
+    this.out.push(errorFrame(code, message, id, channel, retryAfterMs));
   }
 
   handleOp(op: GatewayClientOp): void {
@@ -133,14 +186,59 @@ export class Session implements Subscriber {
         this.out.push(pongFrame(op.id, nowMicros()));
         return;
       case 'list':
-        this.out.push(listFrame(op.id, this.hub.list()));
+        this.out.push(listFrame(op.id, this.visibleInstruments()));
+        return;
+      case 'auth':
+        // The transport handles `auth` (ws-server.ts); SSE has no ops.
+        this.reject('bad_request', 'auth is handled by the WebSocket transport', op.id);
         return;
     }
   }
 
-  /** Checks channels against this connection's state and limits without subscribing. */
-  admit(channels: readonly string[]): Admission {
-    return admitChannels(channels, this.subs, this.limits.maxSubscriptions, this.hub.wildcards);
+  /** The instruments of which the principal may use at least one channel. */
+  visibleInstruments(): InstrumentInfo[] {
+    return visibleInstruments(this.hub.list(), this.grant);
+  }
+
+  /**
+   * Checks channels against this connection's state, limits and grant without subscribing. With
+   * `depth` (book tier), also the snapshot limit: joins beyond the reads available now move to
+   * `rejected` as `overloaded` (see `overloaded`).
+   */
+  admit(channels: readonly string[], depth?: number): Admission {
+    const a = admitChannels(
+      channels,
+      this.subs,
+      this.limits.maxSubscriptions,
+      this.hub.wildcards,
+      this.grant === undefined ? undefined : this.authorize,
+    );
+    this.shedOverload(a, bookDepthTier(depth));
+    return a;
+  }
+
+  /** Moves joins that need a snapshot read beyond `hub.snapshotAvailable` to `overloaded`. */
+  private shedOverload(a: Admission, tier: number): void {
+    let available = this.hub.snapshotAvailable;
+    if (available === Infinity) return;
+    const shed = new Set<string>();
+    for (const j of a.join) {
+      if (!this.hub.needsRead(j.name, j.channel, j.channel.kind === 'book' ? tier : 0)) continue;
+      if (available > 0) available--;
+      else shed.add(j.name);
+    }
+    if (shed.size === 0) return;
+    const retryAfterMs = this.hub.overloadRetryAfterMs;
+    a.join = a.join.filter((j) => !shed.has(j.name));
+    a.accepted = a.accepted.filter((n) => !shed.has(n));
+    for (const k of Object.keys(a.expanded)) a.expanded[k] = a.expanded[k]!.filter((n) => !shed.has(n));
+    for (const name of shed)
+      a.rejected.push({
+        name,
+        code: 'overloaded',
+        message: 'the gateway is busy loading snapshots; retry later',
+        retryAfterMs,
+      });
   }
 
   /**
@@ -156,8 +254,8 @@ export class Session implements Subscriber {
     conflateMs?: number,
     depth?: number,
   ): void {
-    const a = this.admit(channels);
-    for (const r of a.rejected) this.reject(r.code, r.message, id, r.name);
+    const a = this.admit(channels, depth);
+    for (const r of a.rejected) this.rejectChannel(r, id);
     if (ack) this.out.push(ackFrame('subscribe', a.accepted, id, a.expanded));
     const tier = bookDepthTier(depth);
     for (const j of a.join) {
@@ -177,6 +275,11 @@ export class Session implements Subscriber {
         this.subs.get(j.name) ?? 0,
       );
     }
+  }
+
+  private rejectChannel(r: Rejected, id: RequestId | undefined): void {
+    if (r.code === 'forbidden') authMetrics.forbidden();
+    this.reject(r.code, r.message, id, r.name, r.retryAfterMs);
   }
 
   unsubscribe(channels: readonly string[], id?: RequestId): void {

@@ -5,10 +5,18 @@
  * disconnected (`enableOfflineQueue: false` rejects at once) and each read has a deadline; every
  * failure resolves to `undefined`, and the caller then waits for the first NATS update instead.
  * Readiness (`redis` component) follows the connection.
+ *
+ * With a `SnapshotBreaker` (breaker.ts) each read goes through it: a failed, timed-out or
+ * short-circuited read (breaker open) is answered from the last value this process read or held
+ * for the channel (`remember`, called by the hub when it drops a channel), counted as
+ * `reads{result="fallback"}`. A read's concurrency permit (adaptive-concurrency.ts) is completed
+ * here: a live answer is a latency sample, a failure or timeout a drop, a short circuit no sample.
  */
 import { Redis } from 'ioredis';
 import { tobFromRedisHash, tobRedisKey, type Channel, type TopOfBook } from '@tickmesh/contracts';
 import { createLogger, health, metrics, RateLimitedLog } from '@tickmesh/observability';
+import type { Permit } from './adaptive-concurrency';
+import type { SnapshotBreaker } from './breaker';
 
 const redisUp = metrics.gauge('tickmesh_redis_connected', '1 when the Redis connection is ready');
 const reads = metrics.counter('tickmesh_gateway_redis_reads_total', 'snapshot reads from Redis, by result');
@@ -16,9 +24,23 @@ const reads = metrics.counter('tickmesh_gateway_redis_reads_total', 'snapshot re
 export type RedisTob = TopOfBook & { updatedAt: number };
 
 export interface SnapshotStore {
-  /** The stored value of a `tob` channel; undefined when absent, malformed or Redis is unavailable. */
-  tob(ch: Channel): Promise<RedisTob | undefined>;
+  /**
+   * The stored value of a `tob` channel; undefined when absent, malformed or Redis is unavailable.
+   * `permit`, when given, is completed (success / dropped / ignore) before this resolves.
+   */
+  tob(ch: Channel, permit?: Permit): Promise<RedisTob | undefined>;
+  /** The last value the gateway held for a `tob` channel (a fallback while Redis is down). */
+  remember?(ch: Channel, tob: RedisTob): void;
   close(): Promise<void>;
+}
+
+class ReadError extends Error {
+  constructor(
+    readonly result: 'unavailable' | 'error',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export class RedisSnapshotStore implements SnapshotStore {
@@ -30,6 +52,7 @@ export class RedisSnapshotStore implements SnapshotStore {
   constructor(
     url: string,
     private readonly timeoutMs: number,
+    private readonly breaker?: SnapshotBreaker<RedisTob>,
   ) {
     health.set('redis', false, 'connecting');
     this.redis = new Redis(url, {
@@ -55,10 +78,39 @@ export class RedisSnapshotStore implements SnapshotStore {
     });
   }
 
-  async tob(ch: Channel): Promise<RedisTob | undefined> {
+  async tob(ch: Channel, permit?: Permit): Promise<RedisTob | undefined> {
+    if (this.breaker === undefined) {
+      try {
+        const v = await this.read(ch);
+        permit?.success();
+        return v;
+      } catch (err) {
+        const e = err as ReadError;
+        if (e.result === 'unavailable') permit?.ignore();
+        else permit?.dropped();
+        return undefined;
+      }
+    }
+    const r = await this.breaker.read(tobRedisKey(ch.venue, ch.symbol), () => this.read(ch));
+    if (r.source === 'live') {
+      permit?.success();
+      return r.value;
+    }
+    if (r.error === 'open') permit?.ignore();
+    else permit?.dropped();
+    if (r.source === 'fallback') reads.labels({ result: 'fallback' }).inc();
+    return r.value;
+  }
+
+  remember(ch: Channel, tob: RedisTob): void {
+    this.breaker?.remember(tobRedisKey(ch.venue, ch.symbol), tob);
+  }
+
+  /** One HGETALL; throws `ReadError` on failure (so a breaker counts it), undefined when absent. */
+  private async read(ch: Channel): Promise<RedisTob | undefined> {
     if (this.redis.status !== 'ready') {
       reads.labels({ result: 'unavailable' }).inc();
-      return undefined;
+      throw new ReadError('unavailable', 'Redis not connected');
     }
     let hash: Record<string, string>;
     try {
@@ -66,7 +118,7 @@ export class RedisSnapshotStore implements SnapshotStore {
     } catch (err) {
       reads.labels({ result: 'error' }).inc();
       this.warn.warn('hgetall', { err: (err as Error).message }, 'Redis snapshot read failed');
-      return undefined;
+      throw new ReadError('error', (err as Error).message);
     }
     const tob = tobFromRedisHash(hash);
     // A hash for another book under this key would be a writer bug; never serve it on this channel.

@@ -11,16 +11,24 @@
  * own channel. Clients that track every channel may pass all positions in the `lastEventId` query
  * parameter (used when the header is absent): `ch1:e:s,ch2:e:s`.
  *
+ * Protection (docs/gateway-security.md): the request was admitted by http-server.ts (connect rate,
+ * token) and carries its `Principal`. A channel the token does not grant answers HTTP 403, a
+ * subscription the snapshot limit cannot take now HTTP 503 with `Retry-After` (both before the
+ * stream starts, with an `error` body); the stream ends when the token's `exp` passes.
+ *
  * The same outbound cap as WebSocket applies: a client that falls MAX_OUTBOUND_BYTES behind has
  * its response ended (and its socket destroyed if it does not drain within the close timeout);
  * EventSource reconnects on its own and gets fresh snapshots.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { nowMicros, type ErrorCode, type ResumePosition } from '@tickmesh/contracts';
+import { authMetrics, type Principal } from './auth';
 import type { ChannelHub } from './channel-hub';
+import { TokenExpiryGuard } from './connection-guards';
 import { errorFrame, type Frame } from './frame';
 import { gatewayMetrics, type CloseReason } from './metrics';
 import { Outbound, type FlushScheduler, type FrameSink } from './outbound';
+import { retryAfterSeconds } from './rate-limits';
 import { Session } from './session';
 
 export interface SseServerOptions {
@@ -36,6 +44,7 @@ interface SseConn {
   readonly res: ServerResponse;
   readonly session: Session;
   readonly out: Outbound;
+  expiry?: TokenExpiryGuard;
 }
 
 export class SseServer {
@@ -56,7 +65,7 @@ export class SseServer {
     return this.conns.size;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, principal?: Principal): void {
     const channels = (url.searchParams.get('channels') ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -81,13 +90,30 @@ export class SseServer {
       },
       this.opts.slowConsumerGraceMs,
     );
-    const session = new Session('sse', this.hub, out, { maxSubscriptions: this.opts.maxSubscriptions });
+    const session = new Session('sse', this.hub, out, {
+      maxSubscriptions: this.opts.maxSubscriptions,
+      ...(principal === undefined ? {} : { principal }),
+    });
+    // `depth` (1..100) for book channels; anything else means the default tier
+    const depthParam = Number(url.searchParams.get('depth') ?? 'x');
+    const depth =
+      Number.isInteger(depthParam) && depthParam >= 1 && depthParam <= 100 ? depthParam : undefined;
 
-    const problem = channels.length === 0 ? badRequest() : firstRejection(session, channels);
+    const problem = channels.length === 0 ? badRequest() : firstRejection(session, channels, depth);
     if (problem !== undefined) {
       gatewayMetrics.inboundError('sse', problem.code);
-      res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
-      res.end(errorFrame(problem.code, problem.message, undefined, problem.channel).json);
+      if (problem.code === 'forbidden') authMetrics.forbidden();
+      const status = problem.code === 'forbidden' ? 403 : problem.code === 'overloaded' ? 503 : 400;
+      const headers: Record<string, string> = {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-cache',
+      };
+      if (problem.retryAfterMs !== undefined)
+        headers['Retry-After'] = retryAfterSeconds(problem.retryAfterMs);
+      res.writeHead(status, headers);
+      res.end(
+        errorFrame(problem.code, problem.message, undefined, problem.channel, problem.retryAfterMs).json,
+      );
       return;
     }
 
@@ -103,22 +129,25 @@ export class SseServer {
     this.conns.add(c);
     gatewayMetrics.connectionOpened('sse');
     res.on('close', () => {
+      c.expiry?.stop();
       if (!this.conns.delete(c)) return;
       session.close();
       gatewayMetrics.connectionClosed('sse');
     });
+    if (principal?.expiresAt !== undefined)
+      c.expiry = new TokenExpiryGuard(principal.expiresAt, () => {
+        if (this.conns.has(c) && !session.isClosed) this.end(c, 'token_expired');
+      });
     out.push(this.welcome);
     const header = req.headers['last-event-id'];
     const lastId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('lastEventId');
-    // `depth` (1..100) for book channels; anything else means the default tier
-    const depth = Number(url.searchParams.get('depth') ?? 'x');
     session.subscribe(
       channels,
       undefined,
       false,
       lastId ? parseLastEventId(lastId) : undefined,
       undefined,
-      Number.isInteger(depth) && depth >= 1 && depth <= 100 ? depth : undefined,
+      depth,
     );
   }
 
@@ -126,6 +155,7 @@ export class SseServer {
   endAll(): void {
     for (const c of this.conns) {
       c.out.flush();
+      c.expiry?.stop();
       this.end(c, 'shutdown');
     }
   }
@@ -160,6 +190,7 @@ interface Problem {
   code: ErrorCode;
   message: string;
   channel?: string;
+  retryAfterMs?: number;
 }
 
 function badRequest(): Problem {
@@ -170,10 +201,16 @@ function badRequest(): Problem {
 }
 
 /** SSE subscribes all-or-nothing: the first rejected channel fails the request. */
-function firstRejection(session: Session, channels: string[]): Problem | undefined {
-  const r = session.admit(channels).rejected[0];
+function firstRejection(
+  session: Session,
+  channels: string[],
+  depth: number | undefined,
+): Problem | undefined {
+  const r = session.admit(channels, depth).rejected[0];
   if (r === undefined) return undefined;
-  return { code: r.code, message: r.message, channel: r.name };
+  const p: Problem = { code: r.code, message: r.message, channel: r.name };
+  if (r.retryAfterMs !== undefined) p.retryAfterMs = r.retryAfterMs;
+  return p;
 }
 
 /**

@@ -6,6 +6,7 @@ import { after, before, type TestContext } from 'node:test';
 import type { Bus } from '@tickmesh/bus';
 import { startNats, startRedis, type NatsServerHandle, type RedisServerHandle } from '@tickmesh/test-harness';
 import { startGateway, type GatewayConfig, type RunningGateway } from '../../src/index';
+import type { ProtectionConfig } from '../../src/protection-config';
 import { publisher } from './fixtures';
 
 // Info logs of a dozen gateways per file drown the test report; warnings and errors stay.
@@ -45,24 +46,29 @@ export interface TestGateway extends RunningGateway {
  * here, so the older tests keep testing the behaviour they were written for, and newer tests opt
  * in: CHANNEL_LINGER_MS 0 (channels go with their last subscriber) and SLOW_CONSUMER_GRACE_MS 0
  * (over the cap closes at once, after a gap-free prefix, instead of conflating first).
+ * `protection` defaults to `protectionDisabled()` (public, no limits), as `startGateway`.
  */
 export async function gateway(
   t: TestContext,
   env: Env,
   cfg: Partial<GatewayConfig> = {},
+  protection?: ProtectionConfig,
 ): Promise<TestGateway> {
   const instanceName = `test-${process.pid}-${++instance}`;
-  const gw = await startGateway({
-    natsUrl: env.nats.url,
-    redisUrl: env.redis.url,
-    gatewayHost: '127.0.0.1',
-    gatewayPort: 0,
-    shutdownGraceMs: 1000,
-    instanceName,
-    channelLingerMs: 0,
-    slowConsumerGraceMs: 0,
-    ...cfg,
-  });
+  const gw = await startGateway(
+    {
+      natsUrl: env.nats.url,
+      redisUrl: env.redis.url,
+      gatewayHost: '127.0.0.1',
+      gatewayPort: 0,
+      shutdownGraceMs: 1000,
+      instanceName,
+      channelLingerMs: 0,
+      slowConsumerGraceMs: 0,
+      ...cfg,
+    },
+    protection,
+  );
   t.after(() => gw.close());
   return { ...gw, natsName: `gateway-${instanceName}` };
 }

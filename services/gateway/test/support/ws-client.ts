@@ -34,11 +34,34 @@ export class WsTestClient {
     ws.on('error', () => undefined);
   }
 
-  /** Connects and waits for the welcome message. */
-  static async open(port: number, opts: ClientOptions = {}): Promise<WsTestClient> {
-    const c = new WsTestClient(new WebSocket(`ws://127.0.0.1:${port}/ws`, opts));
+  /** Connects and waits for the welcome message. `path` may carry a query (`/ws?token=…`). */
+  static async open(port: number, opts: ClientOptions = {}, path = '/ws'): Promise<WsTestClient> {
+    const c = new WsTestClient(new WebSocket(`ws://127.0.0.1:${port}${path}`, opts));
     await c.waitFor((m) => m.type === 'welcome', 'welcome');
     return c;
+  }
+
+  /** An upgrade the gateway refuses: its HTTP status, headers and body (or 101 when accepted). */
+  static refusal(
+    port: number,
+    opts: ClientOptions = {},
+    path = '/ws',
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, opts);
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      });
+      ws.on('open', () => {
+        ws.close();
+        resolve({ status: 101, headers: {}, body: '' });
+      });
+      ws.on('error', () => undefined);
+    });
   }
 
   send(op: object | string | Buffer): void {
