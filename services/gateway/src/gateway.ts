@@ -113,6 +113,7 @@ export async function startGateway(
     authn,
     rate,
     opsPerConn: rl.opsPerConn,
+    opsBurst: rl.opsBurst,
     mustSubscribeMs: protection.guards.mustSubscribeMs,
     authTimeoutMs: protection.auth.authTimeoutMs,
   });

@@ -22,6 +22,7 @@ test('defaults: auth off, limits on, guards and breaker set', () => {
     connectPerIp: 60,
     connectPerKey: 120,
     opsPerConn: 20,
+    opsBurst: 100,
     redisPrefix: 'tickmesh:rl',
     redisTimeoutMs: 100,
     trustProxy: false,

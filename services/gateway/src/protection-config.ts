@@ -38,6 +38,8 @@ export interface RateLimitConfig {
   connectPerKey: number;
   /** client operations per connection per second (0 = unlimited) */
   opsPerConn: number;
+  /** operations a connection may send at once after a quiet period (token bucket capacity, ≥ the rate) */
+  opsBurst: number;
   /** Redis key prefix of the shared counters */
   redisPrefix: string;
   /** deadline of one Redis limiter call before the in-memory limiter answers */
@@ -101,6 +103,7 @@ export const PROTECTION_ENV_DEFAULTS = {
   RATE_CONNECT_PER_IP: '60',
   RATE_CONNECT_PER_KEY: '120',
   RATE_OPS_PER_CONN: '20',
+  RATE_OPS_BURST: '100',
   RATE_REDIS_PREFIX: 'tickmesh:rl',
   RATE_REDIS_TIMEOUT_MS: '100',
   TRUST_PROXY: 'false',
@@ -190,6 +193,7 @@ export function protectionConfig(env: Env = process.env): ProtectionConfig {
     connectPerIp: int('RATE_CONNECT_PER_IP', 0, 1_000_000),
     connectPerKey: int('RATE_CONNECT_PER_KEY', 0, 1_000_000),
     opsPerConn: int('RATE_OPS_PER_CONN', 0, 100_000),
+    opsBurst: int('RATE_OPS_BURST', 1, 1_000_000),
     redisPrefix: str('RATE_REDIS_PREFIX'),
     redisTimeoutMs: int('RATE_REDIS_TIMEOUT_MS', 5, 10_000),
     trustProxy: bool('TRUST_PROXY'),

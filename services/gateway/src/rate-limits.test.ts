@@ -19,6 +19,7 @@ function cfg(over: Partial<RateLimitConfig> = {}): RateLimitConfig {
     connectPerIp: 3,
     connectPerKey: 2,
     opsPerConn: 5,
+    opsBurst: 5,
     redisPrefix: `test:${process.pid}:${++prefixN}`,
     redisTimeoutMs: 200,
     trustProxy: false,
@@ -138,6 +139,18 @@ test('OpsBucket: burst of perSecond, refill over time, retry-after, close after 
   t += 10_000;
   for (let i = 0; i < 5; i++) assert.equal(b.take(), undefined);
   assert.notEqual(b.take(), undefined, 'burst capped at perSecond');
+});
+
+test('OpsBucket with a burst: a burst of `burst` ops after a quiet period, then the rate', () => {
+  let t = 0;
+  const b = new OpsBucket(20, () => t, 40, 100);
+  for (let i = 0; i < 100; i++) assert.equal(b.take(), undefined, `op ${i} of the burst`);
+  assert.deepEqual(b.take(), { retryAfterMs: 50, close: false }, 'burst spent: one op per 50 ms');
+  t += 50;
+  assert.equal(b.take(), undefined, 'refilled at the rate');
+  t += 60_000;
+  for (let i = 0; i < 100; i++) assert.equal(b.take(), undefined);
+  assert.notEqual(b.take(), undefined, 'capacity capped at the burst');
 });
 
 test('clientIp: socket address, IPv4-mapped unwrapped, X-Forwarded-For only when trusted', () => {

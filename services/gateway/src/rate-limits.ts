@@ -182,9 +182,9 @@ export class RateLimits {
     }
   }
 
-  /** A per-connection operation bucket (RATE_OPS_PER_CONN per second; unlimited when 0). */
+  /** A per-connection operation bucket (RATE_OPS_PER_CONN per second, RATE_OPS_BURST at once; unlimited when 0). */
   opsBucket(now?: () => number): OpsBucket {
-    return new OpsBucket(this.cfg.opsPerConn, now);
+    return new OpsBucket(this.cfg.opsPerConn, now, undefined, this.cfg.opsBurst);
   }
 
   /** The client address to limit on (see `clientIp`). */
@@ -212,20 +212,25 @@ export class OpsBucket {
   private refusedInARow = 0;
   private readonly now: () => number;
 
+  /** @param burst bucket capacity: ops allowed at once after a quiet period (default: the rate) */
   constructor(
     readonly perSecond: number,
     now?: () => number,
     readonly closeAfter = Math.max(10, perSecond * 2),
+    readonly burst = perSecond,
   ) {
     this.now = now ?? (() => performance.now());
-    this.tokens = perSecond;
+    this.tokens = Math.max(burst, perSecond);
     this.last = this.now();
   }
 
   take(): { retryAfterMs: number; close: boolean } | undefined {
     if (this.perSecond === 0) return undefined;
     const t = this.now();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((t - this.last) * this.perSecond) / 1000);
+    this.tokens = Math.min(
+      Math.max(this.burst, this.perSecond),
+      this.tokens + ((t - this.last) * this.perSecond) / 1000,
+    );
     this.last = t;
     if (this.tokens >= 1) {
       this.tokens -= 1;

@@ -60,6 +60,8 @@ export interface WsServerOptions {
   rate?: RateLimits;
   /** operations per connection per second (0 / absent = unlimited) */
   opsPerConn?: number;
+  /** operations allowed at once after a quiet period (default: the rate) */
+  opsBurst?: number;
   /** close a connection without a subscription this long after connecting (0 / absent = off) */
   mustSubscribeMs?: number;
   /** a connection without a token at the upgrade must send `auth` within this (auth enabled) */
@@ -185,7 +187,10 @@ export class WsServer {
       principal,
       authPending: false,
       queue: [],
-      bucket: (this.opts.opsPerConn ?? 0) > 0 ? new OpsBucket(this.opts.opsPerConn!) : undefined,
+      bucket:
+        (this.opts.opsPerConn ?? 0) > 0
+          ? new OpsBucket(this.opts.opsPerConn!, undefined, undefined, this.opts.opsBurst)
+          : undefined,
       mustSubscribe:
         (this.opts.mustSubscribeMs ?? 0) > 0
           ? new MustSubscribeGuard(this.opts.mustSubscribeMs!, guard, true, timers)
