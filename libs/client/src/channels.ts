@@ -6,6 +6,15 @@
  * `acked` once the gateway acknowledged it on the current connection; every connection loss
  * clears that and the sequence baseline, and the client resubscribes everything on reopen.
  *
+ * Batching: subscribes and unsubscribes made in the same tick are queued and sent together from a
+ * microtask, one op per kind and option set (`conflate_ms`, `depth`) with at most 100 channels, so
+ * a burst of calls (a dashboard switching symbol) costs a few ops of the gateway's per-connection
+ * op rate, not one per call. Per channel, ops go out in call order (an unsubscribe never passes an
+ * earlier subscribe of the same channel, nor a subscribe an earlier unsubscribe); across channels
+ * unsubscribes go first, so they free subscription slots before the subscribes take them. Answers
+ * are per channel anyway (an op's per-channel `error`s, then its one `ack`), so each call settles as
+ * if it had its own op; an error without a channel (a refused op) settles every call in it.
+ *
  * Wildcards (`tob.*.BTC-USDT`): the gateway expands them over the instruments it knows when the
  * subscribe arrives and names the expansion in the ack (`expanded`). Each expanded channel becomes
  * an ordinary entry carrying the wildcard's handlers (so it resumes like any channel); the wildcard
@@ -46,6 +55,26 @@ interface Entry {
   waiters: Waiter[];
 }
 
+/** Most channels the gateway accepts in one op. */
+export const MAX_CHANNELS_PER_OP = 100;
+
+interface Settle {
+  resolve(): void;
+  reject(err: TickmeshError): void;
+}
+
+/** Ops queued in this tick, merged per kind and options; sent by `flush()`. */
+interface Batch {
+  readonly kind: 'subscribe' | 'unsubscribe';
+  /** `conflateMs:depth` of a subscribe batch, '' for unsubscribes */
+  readonly key: string;
+  readonly conflateMs: number;
+  readonly depth: number;
+  readonly names: Set<string>;
+  /** the unsubscribe calls waiting for this op (subscribe calls wait on their channel's entry) */
+  readonly settles: Settle[];
+}
+
 export interface RegistryDeps {
   requests: Requests;
   /** send resume positions on resubscribe */
@@ -57,6 +86,9 @@ export interface RegistryDeps {
 
 export class ChannelRegistry {
   private readonly entries = new Map<string, Entry>();
+  /** ops of this tick, in send order */
+  private queue: Batch[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly deps: RegistryDeps) {}
 
@@ -99,11 +131,17 @@ export class ChannelRegistry {
     const entry = e;
     return new Promise((resolve, reject) => {
       entry.waiters.push({ handler, resolve: () => resolve(sub), reject });
-      if (!entry.requested && this.deps.isOpen()) this.request([name]);
+      if (!entry.requested && this.deps.isOpen()) {
+        entry.requested = true; // queued: later calls of this tick join it
+        this.enqueue('subscribe', name, entry.conflateMs, entry.depth);
+      }
     });
   }
 
-  /** Sends the subscribe ops for `names` (all registered here): one per conflation/depth setting. */
+  /**
+   * Sends the subscribe ops for `names` (all registered here) now: one per conflation/depth
+   * setting, each of at most MAX_CHANNELS_PER_OP channels (the resubscription after a reconnect).
+   */
   request(names: string[]): void {
     const groups = new Map<string, string[]>();
     for (const n of names) {
@@ -115,7 +153,77 @@ export class ChannelRegistry {
     }
     for (const group of groups.values()) {
       const e = this.entries.get(group[0]!)!;
-      this.requestOp(group, e.conflateMs, e.depth);
+      for (let i = 0; i < group.length; i += MAX_CHANNELS_PER_OP)
+        this.requestOp(group.slice(i, i + MAX_CHANNELS_PER_OP), e.conflateMs, e.depth);
+    }
+  }
+
+  /**
+   * Queues a channel for this tick's ops. Per channel, call order is kept: the channel joins a
+   * batch of its kind and options placed after every queued batch that names it. Unsubscribes
+   * may otherwise go before queued subscribes (freeing slots early); subscribes never pass a
+   * queued unsubscribe.
+   */
+  private enqueue(kind: Batch['kind'], name: string, conflateMs = 0, depth = 0, settle?: Settle): void {
+    const key = kind === 'subscribe' ? `${conflateMs}:${depth}` : '';
+    const q = this.queue;
+    let after = 0; // the first index the channel may go to
+    for (let i = q.length - 1; i >= 0; i--) {
+      const b = q[i]!;
+      if (!b.names.has(name)) continue;
+      if (b.kind === kind && b.key === key) {
+        // already queued (an unsubscribe asked twice): one op answers both
+        if (settle !== undefined) b.settles.push(settle);
+        return;
+      }
+      after = i + 1;
+      break;
+    }
+    if (kind === 'subscribe') {
+      // after every queued unsubscribe: the slots they free may be needed
+      for (let i = q.length - 1; i >= after; i--)
+        if (q[i]!.kind === 'unsubscribe') {
+          after = i + 1;
+          break;
+        }
+    }
+    let target = q.findIndex(
+      (b, i) => i >= after && b.kind === kind && b.key === key && b.names.size < MAX_CHANNELS_PER_OP,
+    );
+    if (target < 0) {
+      const b: Batch = { kind, key, conflateMs, depth, names: new Set(), settles: [] };
+      // a new unsubscribe batch goes as early as the channel allows, a subscribe batch last
+      target = kind === 'unsubscribe' ? after : q.length;
+      q.splice(target, 0, b);
+    }
+    const b = q[target]!;
+    b.names.add(name);
+    if (settle !== undefined) b.settles.push(settle);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /**
+   * Sends the queued ops now. Runs from a microtask after the calls of a tick; the client also
+   * calls it before sending another op (ping, list, auth), so ops leave in call order.
+   */
+  flush(): void {
+    this.flushScheduled = false;
+    const q = this.queue;
+    this.queue = [];
+    for (const b of q) {
+      if (b.kind === 'unsubscribe') {
+        this.unsubscribeOp([...b.names], b.settles);
+        continue;
+      }
+      // Still wanted: an entry that is gone or was answered meanwhile needs no op.
+      const names = [...b.names].filter((n) => {
+        const e = this.entries.get(n);
+        return e !== undefined && e.requested && !e.acked;
+      });
+      if (names.length > 0) this.requestOp(names, b.conflateMs, b.depth);
     }
   }
 
@@ -128,6 +236,10 @@ export class ChannelRegistry {
           this.expandedTo(pattern, chans, conflateMs, depth);
         for (const ch of m.channels) this.acked(ch);
         for (const n of names) if (n.includes('*') && this.entries.get(n)?.requested === true) this.acked(n);
+        // The gateway names every channel of an op in its ack or in an error: never left waiting.
+        for (const n of names)
+          if (this.entries.get(n)?.requested === true)
+            this.refused(n, new TickmeshError('internal', 'the ack did not name the channel', n));
       },
       onError: (m: ErrorMessage) => {
         const err = (ch: string): TickmeshError => new TickmeshError(m.code, m.message, ch, m.retryAfterMs);
@@ -222,6 +334,10 @@ export class ChannelRegistry {
    * waiting are rejected and their handlers removed; otherwise they wait for the resubscription.
    */
   connectionLost(err: TickmeshError | undefined): void {
+    // Queued ops die with the connection: subscribes are resent on reopen, unsubscribes are moot.
+    const queued = this.queue;
+    this.queue = [];
+    for (const b of queued) for (const s of b.settles) s.resolve();
     for (const e of [...this.entries.values()]) {
       e.acked = false;
       e.requested = false;
@@ -236,7 +352,7 @@ export class ChannelRegistry {
     const e = this.entries.get(name);
     if (e === undefined) {
       // Every handler left while the subscribe was in flight.
-      if (this.deps.isOpen()) this.unsubscribeOp([name]).catch(() => undefined);
+      if (this.deps.isOpen()) this.enqueue('unsubscribe', name);
       return;
     }
     e.acked = true;
@@ -279,21 +395,26 @@ export class ChannelRegistry {
     this.entries.delete(name);
     // Not acked yet: acked() sends the unsubscribe when the ack arrives. Not open: nothing to undo.
     if (!e.acked || !this.deps.isOpen()) return Promise.resolve();
-    return this.unsubscribeOp([name]);
+    return new Promise((resolve, reject) => this.enqueue('unsubscribe', name, 0, 0, { resolve, reject }));
   }
 
-  private unsubscribeOp(names: string[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const id = this.deps.requests.register({
-        onAck: () => resolve(),
-        onError: (m) => {
-          if (m.channel === undefined) reject(new TickmeshError(m.code, m.message));
-        },
-        onFail: (reason) =>
-          reason === 'timeout' ? reject(new TickmeshError('timeout', 'no ack')) : resolve(),
-      });
-      this.deps.send({ op: 'unsubscribe', id, channels: names });
+  /**
+   * One unsubscribe op for its callers: resolved on the ack (per-channel errors such as
+   * `not_subscribed` leave nothing to undo), rejected on an op-level error or the deadline.
+   */
+  private unsubscribeOp(names: string[], settles: Settle[]): void {
+    const id = this.deps.requests.register({
+      onAck: () => settles.forEach((s) => s.resolve()),
+      onError: (m) => {
+        if (m.channel === undefined)
+          for (const s of settles) s.reject(new TickmeshError(m.code, m.message, undefined, m.retryAfterMs));
+      },
+      onFail: (reason) =>
+        settles.forEach((s) =>
+          reason === 'timeout' ? s.reject(new TickmeshError('timeout', 'no ack')) : s.resolve(),
+        ),
     });
+    this.deps.send({ op: 'unsubscribe', id, channels: names });
   }
 }
 

@@ -18,6 +18,10 @@
  * - `subscribe()` resolves on the gateway's `ack` for the channel and rejects on its `error`.
  *   Several handlers may share a channel: one server subscription, and a late handler gets the
  *   latest message as its snapshot.
+ * - Subscribes and unsubscribes of one tick are batched (channels.ts): sent from a microtask as
+ *   one op per kind and options, at most 100 channels each, so bursts stay within the gateway's
+ *   per-connection op rate. `ping()`, `instruments()` and `refreshToken()` send the queued ops
+ *   first, so ops leave in call order.
  */
 import type {
   DataMessage,
@@ -43,9 +47,6 @@ import {
   type TickmeshClientOptions,
 } from './types';
 import { OPEN, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './websocket';
-
-/** The gateway accepts at most this many channels per operation. */
-const MAX_CHANNELS_PER_OP = 100;
 
 /** Gateway close codes the client reacts to (docs/gateway-protocol.md). */
 const CLOSE_UNAUTHORIZED = 4001;
@@ -160,19 +161,25 @@ export class TickmeshClient {
       },
       { depth, conflateMs: opts.conflateMs },
     );
-    sub.catch((err: unknown) =>
-      this.events.emit(
-        'error',
-        err instanceof TickmeshError ? err : new TickmeshError('internal', String(err), channel),
-      ),
+    let live: Subscription | undefined;
+    sub.then(
+      (s) => (live = s),
+      (err: unknown) =>
+        this.events.emit(
+          'error',
+          err instanceof TickmeshError ? err : new TickmeshError('internal', String(err), channel),
+        ),
     );
     return {
       channel,
+      // Once subscribed, synchronously: it joins the unsubscribes of the caller's tick in one op.
       unsubscribe: () =>
-        sub.then(
-          (s) => s.unsubscribe(),
-          () => undefined,
-        ),
+        live !== undefined
+          ? live.unsubscribe()
+          : sub.then(
+              (s) => s.unsubscribe(),
+              () => undefined,
+            ),
     };
   }
 
@@ -198,6 +205,7 @@ export class TickmeshClient {
         onError: (m: ErrorMessage) => reject(new TickmeshError(m.code, m.message)),
         onFail: (reason) => reject(new TickmeshError(reason, `list: ${reason}`)),
       });
+      this.channels.flush(); // ops leave in call order
       this.send({ op: 'list', id });
     });
   }
@@ -212,6 +220,7 @@ export class TickmeshClient {
         onError: (m: ErrorMessage) => reject(new TickmeshError(m.code, m.message)),
         onFail: (reason) => reject(new TickmeshError(reason, `ping: ${reason}`)),
       });
+      this.channels.flush(); // ops leave in call order
       this.send({ op: 'ping', id });
     });
   }
@@ -275,10 +284,7 @@ export class TickmeshClient {
     this.attempt = 0;
     this.unauthorizedCloses = 0;
     this.setState('open');
-    const names = this.channels.names();
-    for (let i = 0; i < names.length; i += MAX_CHANNELS_PER_OP) {
-      this.channels.request(names.slice(i, i + MAX_CHANNELS_PER_OP));
-    }
+    this.channels.request(this.channels.names());
     this.opened?.resolve();
     this.opened = undefined;
   }
@@ -295,6 +301,7 @@ export class TickmeshClient {
         onError: (m: ErrorMessage) => reject(new TickmeshError(m.code, m.message)),
         onFail: (reason) => reject(new TickmeshError(reason, `auth: ${reason}`)),
       });
+      this.channels.flush(); // ops leave in call order
       ws.send(JSON.stringify({ op: 'auth', id, token }));
     });
   }

@@ -51,6 +51,9 @@ const data = (type: 'snapshot' | 'update', seq: number, epoch = 3): DataMessage 
   data: { venue: 'binance', symbol: 'BTC-USDT', state: 'live', epoch: 1, seq, reason: '', resyncs: 0, ts: 1 },
 });
 
+/** Lets the client send the ops of this tick (subscribes and unsubscribes go out batched from a microtask). */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 async function connected(): Promise<{ c: TickmeshClient; s: FakeSocket }> {
   const c = new TickmeshClient({ url: 'ws://fake/ws', WebSocket: FakeSocket, requestTimeoutMs: 200 });
   await c.connect();
@@ -63,6 +66,7 @@ test('a seq jump is delivered and reported as a gap; a duplicate is dropped and 
   const gaps: GapEvent[] = [];
   c.on('gap', (g) => gaps.push(g));
   const subscribed = c.subscribe(ch, (m) => got.push(m.seq));
+  await tick();
   const op = s.sent.at(-1)!;
   assert.deepEqual([op['op'], op['channels']], ['subscribe', [ch]]);
   s.serve({ type: 'ack', id: op['id'], op: 'subscribe', channels: [ch] });
@@ -140,6 +144,7 @@ test('a reconnect resubscribes with resume positions; resumed streams continue w
   c.on('resumed', (m) => resumed.push(m.from));
   c.on('notRecovered', (m) => lost.push(m.reason));
   const sub = c.subscribe(ch, (m) => got.push([m.type, m.seq]));
+  await tick();
   const first = FakeSocket.last!;
   assert.equal(first.sent[0]!['resume'], undefined, 'nothing to resume on the first subscribe');
   first.serve({ type: 'ack', id: first.sent[0]!['id'], op: 'subscribe', channels: [ch] });
@@ -190,6 +195,7 @@ test('resume: false resubscribes without positions', async () => {
   });
   await c.connect();
   const sub = c.subscribe(ch, () => undefined);
+  await tick();
   const first = FakeSocket.last!;
   first.serve({ type: 'ack', id: first.sent[0]!['id'], op: 'subscribe', channels: [ch] });
   await sub;
@@ -207,6 +213,7 @@ test('conflateMs is sent as conflate_ms; conflated updates with seq jumps are no
   const got: number[] = [];
   c.on('gap', (g) => gaps.push(g));
   const sub = c.subscribe(ch, (m) => got.push(m.seq), { conflateMs: 250 });
+  await tick();
   const op = s.sent.at(-1)!;
   assert.deepEqual([op['channels'], op['conflate_ms']], [[ch], 250]);
   s.serve({ type: 'ack', id: op['id'], op: 'subscribe', channels: [ch] });
