@@ -57,6 +57,19 @@ function describe(v: unknown): string {
   return first === undefined ? 'invalid operation' : `${first.path}: ${first.message}`;
 }
 
+/**
+ * The request id of an op refused before it is handled (rate limit), so the client can tell which
+ * request failed. Bounded work: frames over 4 KiB or not JSON give undefined.
+ */
+export function refusedOpId(text: string): RequestId | undefined {
+  if (text.length > 4096) return undefined;
+  try {
+    return requestIdOf(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
 function requestIdOf(v: unknown): RequestId | undefined {
   if (!isRecord(v)) return undefined;
   const id = v['id'];

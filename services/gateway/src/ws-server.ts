@@ -36,7 +36,7 @@ import {
   type Timers,
 } from './connection-guards';
 import { authAckFrame, CLOSE_CODES, type Frame } from './frame';
-import { parseClientOp } from './inbound';
+import { parseClientOp, refusedOpId } from './inbound';
 import { gatewayMetrics, type CloseReason } from './metrics';
 import { Outbound, type FlushScheduler, type FrameSink } from './outbound';
 import { OpsBucket, type RateLimits } from './rate-limits';
@@ -241,7 +241,7 @@ export class WsServer {
       c.session.reject(
         'rate_limited',
         `over ${c.bucket!.perSecond} operations per second; retry after ${refused.retryAfterMs} ms`,
-        undefined,
+        isBinary ? undefined : refusedOpId(rawToString(data)),
         undefined,
         refused.retryAfterMs,
       );
@@ -261,7 +261,7 @@ export class WsServer {
         c.session.reject(
           'rate_limited',
           `at most ${MAX_QUEUED_OPS} operations may wait for auth; retry after its ack`,
-          undefined,
+          refusedOpId(text),
           undefined,
           100,
         );

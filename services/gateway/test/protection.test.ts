@@ -333,7 +333,7 @@ test('connect rate per IP is shared by two gateways through Redis: the 4th upgra
 });
 
 test('ops rate: over RATE_OPS_PER_CONN → rate_limited with retryAfterMs, then 4029', async (t) => {
-  const gw = await gateway(t, env, {}, protect({ RATE_OPS_PER_CONN: '5' }));
+  const gw = await gateway(t, env, {}, protect({ RATE_OPS_PER_CONN: '5', RATE_OPS_BURST: '5' }));
   const c = await WsTestClient.open(gw.port);
   t.after(() => c.close());
   for (let i = 0; i < 40; i++) c.send({ op: 'ping', id: i });
@@ -342,6 +342,12 @@ test('ops rate: over RATE_OPS_PER_CONN → rate_limited with retryAfterMs, then 
   const limited = c.errors().filter((e) => e.code === 'rate_limited');
   assert.ok(limited.length >= 10, `${limited.length} refusals`);
   assert.ok(limited.every((e) => (e.retryAfterMs ?? 0) > 0));
+  // each refusal names the refused op, so a client knows which request failed
+  const pongIds = new Set(c.messages.filter((m) => m.type === 'pong').map((m) => (m as { id?: number }).id));
+  for (const e of limited) {
+    assert.equal(typeof e.id, 'number');
+    assert.ok(!pongIds.has(e.id as number), `op ${String(e.id)} both answered and refused`);
+  }
   const pongs = c.messages.filter((m) => m.type === 'pong').length;
   assert.ok(pongs >= 5 && pongs < 10, `${pongs} pongs (burst 5)`);
   assert.ok(gatewayMetrics.closesOf('ws', 'rate_limited') >= 1);
