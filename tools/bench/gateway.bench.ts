@@ -188,6 +188,13 @@ async function indexStats(): Promise<{ wsConnections: number }> {
   return (await res.json()) as { wsConnections: number };
 }
 
+/** The gateway's V8 heap in use (its process metrics). */
+async function heapUsed(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const m = /^nodejs_heap_used_bytes (\S+)$/m.exec(text);
+  return m === null ? NaN : Number(m[1]);
+}
+
 /** The gateway's /metrics lines whose name contains `word` (non-comment, non-zero). */
 async function metricLines(word: string): Promise<string[]> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -327,16 +334,17 @@ try {
     const n = Number(argv['stalled-clients']);
     await sleep(2000);
     const baseline = await gatewayStats();
+    const baselineHeap = await heapUsed();
     const sockets = await connectStalled(n, 'STALL-USDT');
     const connected = (await indexStats()).wsConnections;
-    // ~450-byte messages at 4000/s to every stalled client: ≈ 1.8 MB/s each, so the kernel's
+    // ~450-byte messages at 1000/s to every stalled client: ≈ 450 KB/s each, so the kernel's
     // socket buffers fill within seconds and the gateway's own per-connection cap is reached
-    const pub = publisher('STALL-USDT', 4000, '0'.repeat(200));
+    const pub = publisher('STALL-USDT', 1000, '0'.repeat(200));
     let peak = baseline.rss;
     let open = connected;
     let closedAfterS: number | null = null;
     const t0 = performance.now();
-    while (performance.now() - t0 < Math.max(durationS, 20) * 1000) {
+    while (performance.now() - t0 < Math.max(durationS, 30) * 1000) {
       peak = Math.max(peak, (await gatewayStats()).rss);
       open = (await indexStats()).wsConnections;
       if (open === 0) {
@@ -348,15 +356,22 @@ try {
     pub.stop();
     for (const s of sockets) s.destroy();
     const bound = baseline.rss + MAX_OUTBOUND * n * 1.1;
+    // After the clients go: connections released, heap back near its baseline, RSS (V8 returns
+    // freed pages to the OS lazily, so RSS lags the heap).
     let recoveredAfterS: number | null = null;
+    let heapRecoveredAfterS: number | null = null;
+    let releasedAfterS: number | null = null;
     const r0 = performance.now();
     let last = peak;
+    let lastHeap = 0;
     while (performance.now() - r0 < 60_000) {
+      const at = round((performance.now() - r0) / 1000, 1);
       last = (await gatewayStats()).rss;
-      if (last <= baseline.rss * 1.1) {
-        recoveredAfterS = round((performance.now() - r0) / 1000, 1);
-        break;
-      }
+      lastHeap = await heapUsed();
+      if (releasedAfterS === null && (await indexStats()).wsConnections === 0) releasedAfterS = at;
+      if (heapRecoveredAfterS === null && lastHeap <= baselineHeap * 1.1 + 8 * 2 ** 20) heapRecoveredAfterS = at;
+      if (recoveredAfterS === null && last <= baseline.rss * 1.1) recoveredAfterS = at;
+      if (recoveredAfterS !== null && heapRecoveredAfterS !== null && releasedAfterS !== null) break;
       await sleep(500);
     }
     const row = {
@@ -370,7 +385,11 @@ try {
       allClosedAfterS: closedAfterS,
       slowConsumerCloses: await metricLines('slow'),
       rssAfterDisconnectMiB: round(last / 2 ** 20),
-      recoveredWithin10PctAfterS: recoveredAfterS,
+      connectionsReleasedAfterS: releasedAfterS,
+      heapBaselineMiB: round(baselineHeap / 2 ** 20),
+      heapAfterDisconnectMiB: round(lastHeap / 2 ** 20),
+      heapRecoveredAfterS,
+      rssRecoveredWithin10PctAfterS: recoveredAfterS,
     };
     console.log('stalled', JSON.stringify(row));
     results.stalled = row;
