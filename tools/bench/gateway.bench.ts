@@ -369,7 +369,8 @@ try {
       last = (await gatewayStats()).rss;
       lastHeap = await heapUsed();
       if (releasedAfterS === null && (await indexStats()).wsConnections === 0) releasedAfterS = at;
-      if (heapRecoveredAfterS === null && lastHeap <= baselineHeap * 1.1 + 8 * 2 ** 20) heapRecoveredAfterS = at;
+      if (heapRecoveredAfterS === null && lastHeap <= baselineHeap * 1.1 + 8 * 2 ** 20)
+        heapRecoveredAfterS = at;
       if (recoveredAfterS === null && last <= baseline.rss * 1.1) recoveredAfterS = at;
       if (recoveredAfterS !== null && heapRecoveredAfterS !== null && releasedAfterS !== null) break;
       await sleep(500);
