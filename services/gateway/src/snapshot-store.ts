@@ -4,6 +4,9 @@
  * Availability contract: never blocks a subscription on Redis. Commands are not queued while
  * disconnected (`enableOfflineQueue: false` rejects at once) and each read has a deadline; every
  * failure resolves to `undefined`, and the caller then waits for the first NATS update instead.
+ * One exception, bounded by the same deadline: until the first connection is ready (a gateway that
+ * just started, whose clients reconnect at once), a read waits for it rather than missing the
+ * stored value of a quiet channel.
  * Readiness (`redis` component) follows the connection.
  *
  * With a `SnapshotBreaker` (breaker.ts) each read goes through it: a failed, timed-out or
@@ -48,6 +51,7 @@ export class RedisSnapshotStore implements SnapshotStore {
   private readonly log = createLogger('redis');
   private readonly warn = new RateLimitedLog(this.log);
   private closed = false;
+  private everReady = false;
 
   constructor(
     url: string,
@@ -64,6 +68,7 @@ export class RedisSnapshotStore implements SnapshotStore {
       connectionName: 'tickmesh-gateway',
     });
     this.redis.on('ready', () => {
+      this.everReady = true;
       health.set('redis', true);
       redisUp.set(1);
       this.log.info('Redis ready');
@@ -108,6 +113,7 @@ export class RedisSnapshotStore implements SnapshotStore {
 
   /** One HGETALL; throws `ReadError` on failure (so a breaker counts it), undefined when absent. */
   private async read(ch: Channel): Promise<RedisTob | undefined> {
+    if (this.redis.status !== 'ready' && !this.everReady && !this.closed) await this.firstReady();
     if (this.redis.status !== 'ready') {
       reads.labels({ result: 'unavailable' }).inc();
       throw new ReadError('unavailable', 'Redis not connected');
@@ -128,6 +134,19 @@ export class RedisSnapshotStore implements SnapshotStore {
     }
     reads.labels({ result: 'hit' }).inc();
     return tob;
+  }
+
+  /** Resolves when the first connection is ready, or after the read deadline. */
+  private firstReady(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.timeoutMs);
+      this.redis.once('ready', done);
+    });
   }
 
   close(): Promise<void> {
