@@ -103,3 +103,24 @@ test('still over the cap when the grace ends: the slow-consumer close', async ()
   await new Promise((r) => setTimeout(r, 120));
   assert.equal(overflows, 1);
 });
+
+test('one turn that queues more than the cap conflates the queue itself, so a drained socket recovers', async () => {
+  const sink = new Sink();
+  let overflows = 0;
+  const cap = 2000;
+  const o = new Outbound(sink, new FlushScheduler(), cap, () => overflows++, 60_000);
+  // under load a single turn queues hundreds of updates of one channel before any flush
+  for (let s = 1; s <= 200; s++) o.push(update('tob.a.X', s));
+  o.push(frame('{"type":"pong"}'));
+  assert.equal(o.conflating, true, 'over the cap before the first flush');
+  assert.ok(o.pendingBytes <= cap, `queue conflated on entry: ${o.pendingBytes} bytes`);
+  for (let s = 201; s <= 300; s++) o.push(update('tob.a.X', s));
+  // the socket is empty: the next drain check writes the conflated queue and recovers
+  const deadline = Date.now() + 5000;
+  while (o.conflating && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(o.conflating, false, 'recovered');
+  assert.equal(overflows, 0);
+  assert.deepEqual(sink.batches, [
+    ['{"type":"update","ch":"tob.a.X","seq":300,"epoch":7,"data":{},"conflated":true}', '{"type":"pong"}'],
+  ]);
+});

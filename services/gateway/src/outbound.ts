@@ -146,16 +146,19 @@ export class Outbound {
     }
     this.conflatingSince = Date.now();
     gatewayMetrics.slowConsumer(this.sink.transport, 'conflating');
-    // Index what is queued, so later updates replace rather than append.
+    // Conflate what is already queued too (under load one turn can queue more than the cap):
+    // the queue keeps one update per channel after its last snapshot, so it is small again and a
+    // drained socket lets the connection recover. Then later updates replace rather than append.
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
     this.queuedUpdate.clear();
-    this.queue.forEach((f, i) => {
-      if (f.kind === 'update' && f.ch !== undefined && f.policy !== 'drop') this.queuedUpdate.set(f.ch, i);
-      else if (f.kind === 'snapshot' && f.ch !== undefined) this.queuedUpdate.delete(f.ch);
-    });
+    for (const f of queued) this.pushConflating(f, false);
     this.drainTimer = setTimeout(this.drainCheck, DRAIN_CHECK_MS);
   }
 
-  private pushConflating(frame: Frame): void {
+  /** @param checkCap false while re-queuing on entry (the cap check is the drain check's job then) */
+  private pushConflating(frame: Frame, checkCap = true): void {
     if (frame.kind === 'update' && frame.ch !== undefined && frame.policy === 'drop') {
       const seq = frame.extra.seq ?? 0;
       const d = this.dropped.get(frame.ch);
@@ -181,7 +184,7 @@ export class Outbound {
     this.queue.push(frame);
     this.queuedBytes += frame.size;
     // One update per channel plus control messages: far below the cap unless something is wrong.
-    if (this.queuedBytes > this.maxBytes) this.overflow();
+    if (checkCap && this.queuedBytes > this.maxBytes) this.overflow();
   }
 
   private drainCheck = (): void => {
