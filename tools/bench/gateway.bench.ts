@@ -183,9 +183,19 @@ async function gatewayStats(): Promise<{ cpuMs: number; rss: number }> {
   return { cpuMs: s.utimeMs + s.stimeMs, rss: s.rssBytes };
 }
 
+/** The gateway's connection count from its JSON index; NaN (and a note) when it does not answer. */
 async function indexStats(): Promise<{ wsConnections: number }> {
-  const res = await fetch(`http://127.0.0.1:${gwPort}/`);
-  return (await res.json()) as { wsConnections: number };
+  // two tries: a keep-alive connection the busy server is just closing answers ECONNRESET
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${gwPort}/`, { headers: { accept: 'application/json' } });
+      return (await res.json()) as { wsConnections: number };
+    } catch (err) {
+      if (attempt < 2) continue;
+      console.error(`gateway index: ${(err as Error).message} (gateway running: ${gateway.running})`);
+      return { wsConnections: NaN };
+    }
+  }
 }
 
 /** The gateway's V8 heap in use (its process metrics). */
@@ -344,7 +354,7 @@ try {
     let open = connected;
     let closedAfterS: number | null = null;
     const t0 = performance.now();
-    while (performance.now() - t0 < Math.max(durationS, 30) * 1000) {
+    while (performance.now() - t0 < Math.max(durationS, 60) * 1000) {
       peak = Math.max(peak, (await gatewayStats()).rss);
       open = (await indexStats()).wsConnections;
       if (open === 0) {
