@@ -8,42 +8,8 @@ import assert from 'node:assert/strict';
 import { waitFor } from '@tickmesh/test-harness';
 import { TickmeshClient } from './client';
 import { TickmeshError } from './types';
-import type { WebSocketLike } from './websocket';
 
-class FakeSocket implements WebSocketLike {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  readonly sent: Record<string, unknown>[] = [];
-  readonly openedAt = performance.now();
-  onopen: WebSocketLike['onopen'] = null;
-  onmessage: WebSocketLike['onmessage'] = null;
-  onclose: WebSocketLike['onclose'] = null;
-  onerror: WebSocketLike['onerror'] = null;
-
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-    queueMicrotask(() => {
-      this.readyState = 1;
-      this.onopen?.({});
-    });
-  }
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close(code = 1000, reason = ''): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
-  }
-  serve(m: object): void {
-    this.onmessage?.({ data: JSON.stringify(m) });
-  }
-  /** answers the auth op with an ack */
-  ackAuth(): void {
-    const op = this.sent.find((o) => o['op'] === 'auth')!;
-    this.serve({ type: 'ack', id: op['id'], op: 'auth', channels: [] });
-  }
-}
+import { FakeSocket } from '../test/fake-socket';
 
 const last = (): FakeSocket => FakeSocket.all.at(-1)!;
 

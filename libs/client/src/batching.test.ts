@@ -12,58 +12,8 @@ import type { DataMessage } from '@tickmesh/contracts';
 import { waitFor } from '@tickmesh/test-harness';
 import { TickmeshClient } from './client';
 import { TickmeshError, type Subscription } from './types';
-import type { WebSocketLike } from './websocket';
 
-type Op = Record<string, unknown>;
-
-class FakeSocket implements WebSocketLike {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  /** every frame the client sent, parsed: the spy */
-  readonly sent: Op[] = [];
-  onopen: WebSocketLike['onopen'] = null;
-  onmessage: WebSocketLike['onmessage'] = null;
-  onclose: WebSocketLike['onclose'] = null;
-  onerror: WebSocketLike['onerror'] = null;
-
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-    queueMicrotask(() => {
-      this.readyState = 1;
-      this.onopen?.({});
-    });
-  }
-  send(data: string): void {
-    if (this.readyState !== 1) throw new Error('send on a socket that is not open');
-    this.sent.push(JSON.parse(data) as Op);
-  }
-  close(code = 1000, reason = ''): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
-  }
-  serve(m: object): void {
-    this.onmessage?.({ data: JSON.stringify(m) });
-  }
-  ops(kind?: string): Op[] {
-    return this.sent.filter((o) => kind === undefined || o['op'] === kind);
-  }
-  /** Answers an op as the gateway does: errors for `refuse`d channels, then one ack for the rest. */
-  answer(op: Op, refuse: Record<string, string> = {}, expanded?: Record<string, string[]>): void {
-    const channels = op['channels'] as string[];
-    for (const [channel, code] of Object.entries(refuse))
-      this.serve({ type: 'error', id: op['id'], code, message: code, channel });
-    const accepted = channels.filter((c) => !(c in refuse) && !c.includes('*'));
-    for (const chans of Object.values(expanded ?? {})) accepted.push(...chans);
-    this.serve({
-      type: 'ack',
-      id: op['id'],
-      op: op['op'],
-      channels: accepted,
-      ...(expanded && { expanded }),
-    });
-  }
-}
+import { FakeSocket } from '../test/fake-socket';
 
 const last = (): FakeSocket => FakeSocket.all.at(-1)!;
 /** Lets the client send this tick's ops (they leave from a microtask). */
