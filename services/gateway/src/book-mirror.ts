@@ -227,7 +227,12 @@ export class BookMirror {
    * (a refresh), since the recent deltas bring it forward again.
    */
   private applySnapshot(s: BookSnapshot, limit: number, fromReply: boolean): void {
-    if (s.epoch < this.epoch) return;
+    if (s.epoch < this.epoch) {
+      // a stale reply (an older epoch than the deltas already seen): ask again rather than wait
+      // for the next delta or status, which on a quiet book may be seconds away
+      if (fromReply && !this.continuous) this.retryLater();
+      return;
+    }
     const sameEpochContinuous = this.continuous && s.epoch === this.epoch;
     if (sameEpochContinuous && s.seq <= this.seq && !fromReply) return;
     try {

@@ -399,15 +399,17 @@ export class ChannelHub {
       lingerTimer: undefined,
     };
     holder.e = e;
+    // registered first: onMirror only serves an entry the hub holds
+    this.channels.set(key, e);
+    gatewayMetrics.channelsChanged(1);
     if (channel.kind === 'book') {
       const mirror = this.mirrors.get(`${venue}.${symbol}`)!;
       const listener = (ev: MirrorEvent): void => this.onMirror(e, ev);
       e.book = { mirror, listener, view: undefined, state: mirror.state };
       mirror.listen(listener, tier);
+      // a new tier of a book already mirrored starts from the current view at once
       if (mirror.hasBook) this.onMirror(e, 'reset');
     }
-    this.channels.set(key, e);
-    gatewayMetrics.channelsChanged(1);
     return e;
   }
 

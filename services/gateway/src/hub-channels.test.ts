@@ -188,6 +188,35 @@ test('book: one mirror per instrument, one entry per tier; diffs per tier; resyn
   hub.close();
 });
 
+test('book: a tier joined after the mirror has its book gets its snapshot at once, on a quiet book', async () => {
+  const bus = new FakeBus();
+  const hub = new ChannelHub(bus, store);
+  const name = 'book.binance.BTC-USDT';
+  const ch = parseChannel(name)!;
+  const a = new Recorder();
+  hub.join(name, ch, a, undefined, 10);
+  const bids = Array.from({ length: 30 }, (_, i) => [`${100 - i}`, '1'] as [string, string]);
+  const s: BookSnapshot = {
+    type: 'book.snapshot', venue: 'binance', symbol: 'BTC-USDT', epoch: 1, seq: 10, venueTs: 1, recvTs: 1,
+    bids, asks: [['101', '2']],
+  }; // prettier-ignore
+  bus.requests.shift()!(binaryCodec.encode(s));
+  await flush();
+  await flush();
+  assert.equal(a.msgs<BookViewData>()[0]!.type, 'snapshot');
+  // no delta arrives from now on: the new tier must not wait for one
+  const b = new Recorder();
+  hub.join(name, ch, b, undefined, 25);
+  await flush();
+  const sb = b.msgs<BookViewData>();
+  assert.equal(sb.length, 1, 'snapshot of the new tier without a book change');
+  assert.equal(sb[0]!.type, 'snapshot');
+  assert.equal(sb[0]!.data.depth, 25);
+  assert.equal(sb[0]!.data.bids.length, 25);
+  assert.equal(bus.requests.length, 0, 'served from the mirror, no new depth request');
+  hub.close();
+});
+
 test('wildcards expand over the known instruments, with a limit; list is sorted', () => {
   const reg = new InstrumentRegistry();
   reg.update('okx', 'BTC-USDT', 'live');
