@@ -14,6 +14,7 @@
  * arithmetic on the digits, no float, no decimal.js — ~20× cheaper, measured by
  * tools/bench/book-builder.bench.ts).
  */
+import { sortKey } from '@tickmesh/book';
 import {
   canonicalDecimal,
   compareDecimal,
@@ -120,37 +121,11 @@ export function addExact(a: string, b: string): string {
 }
 
 /**
- * Order-preserving numeric key of decimal text: value(a) <= value(b) implies key(a) <= key(b), so
- * different keys order two prices exactly and only equal keys need `compareDecimal`. The same
- * construction as libs/book's (private) `sortKey`, where the proof is: truncate to at most 15
- * significant and 22 fraction digits (a grid that only coarsens as the value grows), then one
- * correctly rounded IEEE operation; both steps are non-decreasing. A hand scan, ~5× cheaper than
- * `Number(text)`. Input must be decimal text (it comes from a book, which validated it).
+ * Order-preserving numeric key of decimal text (libs/book's `sortKey`, proof there): value(a) <=
+ * value(b) implies key(a) <= key(b), so different keys order two prices exactly and only equal
+ * keys need `compareDecimal`. Input must be decimal text (it comes from a book, which validated it).
  */
-export function priceKey(s: string): number {
-  let m = 0;
-  let sig = 0;
-  let e = 0;
-  let f = 0;
-  let i = 0;
-  const n = s.length;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46 /* . */) break;
-    if (sig >= 15) e++;
-    else {
-      m = m * 10 + (c - 48);
-      if (m !== 0) sig++;
-    }
-  }
-  if (e > 0) return e > 22 ? 1e37 : m * POW10[e]!;
-  for (i++; i < n && sig < 15 && f < 22; i++) {
-    m = m * 10 + (s.charCodeAt(i) - 48);
-    f++;
-    if (m !== 0) sig++;
-  }
-  return f === 0 ? m : m / POW10[f]!;
-}
+export const priceKey = sortKey;
 
 /** The keys of a side's prices (see `priceKey`). */
 export function priceKeys(levels: readonly Level[]): number[] {
