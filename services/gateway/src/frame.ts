@@ -143,24 +143,25 @@ export function dataFrame(
 }
 
 /**
- * Two consecutive book diffs of one channel as one: per price the later size wins, the header
- * (seq, bookSeq, state) is the later one's. Applying the result to the view before `a` gives the
- * view after `b` exactly. Not marked conflated (the caller marks it).
+ * Consecutive book diffs of one channel as one: per price the latest size wins, the header (seq,
+ * bookSeq, state) is the last one's. Applying the result to the view before the first gives the
+ * view after the last exactly. Not marked conflated (the caller marks it).
  */
-export function mergeBookFrames(a: Frame, b: Frame): Frame {
-  const da = a.extra.book;
-  const db = b.extra.book;
-  const { seq, epoch } = b.extra;
-  if (da === undefined || db === undefined || b.ch === undefined || seq === undefined || epoch === undefined)
-    return b;
-  const merge = (x: readonly [string, string][], y: readonly [string, string][]): [string, string][] => {
-    const m = new Map<string, string>();
-    for (const [p, s] of x) m.set(p, s);
-    for (const [p, s] of y) m.set(p, s);
-    return [...m];
-  };
-  const data: BookViewData = { ...db, bids: merge(da.bids, db.bids), asks: merge(da.asks, db.asks) };
-  return dataFrame('update', b.ch, seq, epoch, JSON.stringify(data), b.venueTs, {
+export function mergeBookFrames(...frames: Frame[]): Frame {
+  const last = frames[frames.length - 1]!;
+  const { seq, epoch } = last.extra;
+  const dl = last.extra.book;
+  if (dl === undefined || last.ch === undefined || seq === undefined || epoch === undefined) return last;
+  const bids = new Map<string, string>();
+  const asks = new Map<string, string>();
+  for (const f of frames) {
+    const d = f.extra.book;
+    if (d === undefined) return last;
+    for (const [p, s] of d.bids) bids.set(p, s);
+    for (const [p, s] of d.asks) asks.set(p, s);
+  }
+  const data: BookViewData = { ...dl, bids: [...bids], asks: [...asks] };
+  return dataFrame('update', last.ch, seq, epoch, JSON.stringify(data), last.venueTs, {
     policy: 'merge',
     book: data,
   });

@@ -61,8 +61,11 @@ interface Conflation {
   readonly ms: number;
   /** when the last update went out (ms) */
   lastSent: number;
-  /** the latest update not yet sent */
-  pending: Frame | undefined;
+  /**
+   * updates not yet sent: the latest one for state channels; for book diffs every one since the
+   * last send, merged once when they go out (not once per arriving diff)
+   */
+  pending: Frame[];
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -116,7 +119,7 @@ export class Session implements Subscriber {
           return;
         }
         // A snapshot (a rebuilt book) replaces the client's state: a held diff is moot.
-        c.pending = undefined;
+        c.pending = [];
       }
     }
     this.out.push(frame);
@@ -130,16 +133,17 @@ export class Session implements Subscriber {
       this.out.push(frame.asConflated());
       return;
     }
-    if (c.pending !== undefined) gatewayMetrics.conflated(this.transport, 'conflate_ms');
+    if (c.pending.length > 0) gatewayMetrics.conflated(this.transport, 'conflate_ms');
     // Book diffs merge (latest size per price); state channels keep the latest value.
-    c.pending =
-      c.pending !== undefined && frame.policy === 'merge' ? mergeBookFrames(c.pending, frame) : frame;
+    if (frame.policy === 'merge') c.pending.push(frame);
+    else c.pending = [frame];
     c.timer ??= setTimeout(
       () => {
         c.timer = undefined;
-        const f = c.pending;
-        c.pending = undefined;
-        if (f === undefined || this.closed) return;
+        const held = c.pending;
+        c.pending = [];
+        if (held.length === 0 || this.closed) return;
+        const f = held.length === 1 ? held[0]! : mergeBookFrames(...held);
         c.lastSent = Date.now();
         this.out.push(f.asConflated());
       },
@@ -262,7 +266,7 @@ export class Session implements Subscriber {
       this.subs.set(j.name, j.channel.kind === 'book' ? tier : 0);
       // State channels: latest wins; book: diffs merged; trades are never conflated.
       if (conflateMs !== undefined && conflateMs > 0 && j.channel.kind !== 'trades')
-        this.conflation.set(j.name, { ms: conflateMs, lastSent: 0, pending: undefined, timer: undefined });
+        this.conflation.set(j.name, { ms: conflateMs, lastSent: 0, pending: [], timer: undefined });
     }
     gatewayMetrics.subscriptionsChanged(a.join.length);
     for (const j of a.join) {
