@@ -10,7 +10,11 @@ import type { BookViewData, DataMessage, Level, SyncState } from '@tickmesh/cont
 export interface BookView {
   venue: string;
   symbol: string;
-  /** the depth the view was asked for (levels per side at most) */
+  /**
+   * levels per side at most: the depth asked for, or the gateway's tier when that is smaller (a
+   * channel's options are set by its first subscriber on a client, so a second `book()` of the same
+   * channel shares the first one's tier)
+   */
   depth: number;
   bookEpoch: number;
   bookSeq: number;
@@ -100,12 +104,13 @@ export class BookViewState {
 
   view(): BookView {
     const h = this.header!;
-    const bids = [...this.bids].sort((a, b) => compareDecimalText(b[0], a[0])).slice(0, this.depth);
-    const asks = [...this.asks].sort((a, b) => compareDecimalText(a[0], b[0])).slice(0, this.depth);
+    const depth = Math.min(this.depth, h.depth);
+    const bids = [...this.bids].sort((a, b) => compareDecimalText(b[0], a[0])).slice(0, depth);
+    const asks = [...this.asks].sort((a, b) => compareDecimalText(a[0], b[0])).slice(0, depth);
     return {
       venue: this.venue,
       symbol: this.symbol,
-      depth: this.depth,
+      depth,
       bookEpoch: h.bookEpoch,
       bookSeq: h.bookSeq,
       state: h.state,
