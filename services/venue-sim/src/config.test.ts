@@ -116,3 +116,14 @@ test('SIM_VENUES selects the venues served; binance is required, unknown names a
   assert.throws(() => configFromEnv({ SIM_VENUES: 'okx' }), /SIM_VENUES/);
   assert.throws(() => configFromEnv({ SIM_VENUES: 'binance,nasdaq' }), /SIM_VENUES/);
 });
+
+test('SIM_SHARED_PRICE: on by default, on|off (or true|false|1|0), anything else is an error', () => {
+  assert.equal(configFromEnv({}).sharedPrice, true);
+  assert.equal(configFromEnv({ SIM_SHARED_PRICE: 'off' }).sharedPrice, false);
+  assert.equal(configFromEnv({ SIM_SHARED_PRICE: 'ON' }).sharedPrice, true);
+  assert.equal(configFromEnv({ SIM_SHARED_PRICE: '0' }).sharedPrice, false);
+  assert.throws(
+    () => configFromEnv({ SIM_SHARED_PRICE: 'maybe' }),
+    /SIM_SHARED_PRICE: "maybe" is not on\|off/,
+  );
+});

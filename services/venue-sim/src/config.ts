@@ -40,6 +40,11 @@ export interface SimulatorConfig {
    * served, the others are `bybit` (spot and linear), `okx`, `coinbase`, `kraken`
    */
   venues: string[];
+  /**
+   * every venue's book of a base/quote follows one shared fair-value path (seeded by `seed`), so
+   * the venues' books overlap; false: each venue's book walks on its own, as before
+   */
+  sharedPrice: boolean;
   logLevel: LogLevel;
 }
 
@@ -65,6 +70,7 @@ export const DEFAULTS: SimulatorConfig = {
   maxBufferedBytes: 16 * 1024 * 1024,
   venues: ['binance', 'bybit', 'okx', 'coinbase', 'kraken'],
   autoStart: true,
+  sharedPrice: true,
   logLevel: 'info',
 };
 
@@ -125,6 +131,7 @@ export function resolveConfig(options: Partial<SimulatorConfig> = {}): ResolvedC
       `venues (SIM_VENUES) must include binance and only ${knownVenues.join(', ')} (got ${c.venues.join(',')})`,
     );
   }
+  if (typeof c.sharedPrice !== 'boolean') problems.push('sharedPrice must be a boolean');
   if (!isLogLevel(c.logLevel))
     problems.push(`logLevel must be debug|info|warn|error|silent (got ${String(c.logLevel)})`);
   if (c.minBookLevels > c.bookLevels || c.bookLevels > c.maxBookLevels) {
@@ -195,6 +202,7 @@ const ENV: Record<string, (c: Partial<SimulatorConfig>, v: string) => void> = {
   SIM_MAX_BUFFERED_BYTES: (c, v) => (c.maxBufferedBytes = num(v)),
   SIM_AUTOSTART: (c, v) => (c.autoStart = bool(v)),
   SIM_VENUES: (c, v) => (c.venues = v.split(',').map((x) => x.trim().toLowerCase())),
+  SIM_SHARED_PRICE: (c, v) => (c.sharedPrice = onOff(v)),
   LOG_LEVEL: (c, v) => (c.logLevel = v.toLowerCase() as LogLevel),
 };
 
@@ -231,6 +239,17 @@ function label(field: keyof SimulatorConfig): string {
 function num(v: string): number {
   if (!/^\d+(\.\d+)?$/.test(v)) throw new Error(`"${v}" is not a non-negative number`);
   return Number(v);
+}
+
+function onOff(v: string): boolean {
+  const t = v.toLowerCase();
+  if (t === 'on') return true;
+  if (t === 'off') return false;
+  try {
+    return bool(t);
+  } catch {
+    throw new Error(`"${v}" is not on|off`);
+  }
 }
 
 function bool(v: string): boolean {

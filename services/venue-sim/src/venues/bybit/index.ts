@@ -1,6 +1,7 @@
 /**
  * Bybit v5 for the simulator: one `BybitVenue` per category, each on its own `Market` (books are
- * seeded per venue, so they differ from Binance's and between categories).
+ * seeded per venue, so they differ from Binance's and between categories; with `sharedPrice` they
+ * all follow the shared fair-value path of their pair, see market/fair-value.ts).
  */
 import type { ResolvedConfig } from '../../config';
 import type { Logger } from '../../log';
@@ -66,7 +67,7 @@ export function createBybitVenues(
     const name = category === 'spot' ? 'bybit' : 'bybitlinear';
     const market = new Market(
       specs,
-      { ...config, seed: venueSeed(config.seed, name) },
+      { ...config, seed: venueSeed(config.seed, name), pathSeed: config.seed },
       log.child({ component: 'market', venue: name }),
       opts.clock,
     );

@@ -1,6 +1,7 @@
 /**
  * Coinbase Advanced Trade for the simulator: one `CoinbaseVenue` on its own `Market` (seeded per
- * venue, so its books differ from Binance's and Bybit's; the same seed gives the same books).
+ * venue, so its books differ from Binance's and Bybit's; the same seed gives the same books; with
+ * `sharedPrice` they follow the shared fair-value path of their pair, see market/fair-value.ts).
  */
 import type { ResolvedConfig } from '../../config';
 import type { Logger } from '../../log';
@@ -69,7 +70,7 @@ export function createCoinbaseVenue(
   }
   const market = new Market(
     specs,
-    { ...config, seed: Prng.from(config.seed, 'venue', name).int(2 ** 31) },
+    { ...config, seed: Prng.from(config.seed, 'venue', name).int(2 ** 31), pathSeed: config.seed },
     log.child({ component: 'market', venue: name }),
     opts.clock,
   );

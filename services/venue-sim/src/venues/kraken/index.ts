@@ -1,6 +1,7 @@
 /**
  * Kraken Spot WebSocket v2 for the simulator: one `KrakenVenue` on its own `Market` (books seeded
- * per venue, so they differ from the other venues' but the same seed gives the same books).
+ * per venue, so they differ from the other venues' but the same seed gives the same books; with
+ * `sharedPrice` they follow the shared fair-value path of their pair, see market/fair-value.ts).
  */
 import type { ResolvedConfig } from '../../config';
 import type { Logger } from '../../log';
@@ -76,7 +77,7 @@ export function createKrakenVenue(
   const specs = config.specs.map(krakenSpec);
   const market = new Market(
     specs,
-    { ...config, seed: venueSeed(config.seed, name) },
+    { ...config, seed: venueSeed(config.seed, name), pathSeed: config.seed },
     log.child({ component: 'market', venue: name }),
     opts.clock,
   );

@@ -74,7 +74,7 @@ export function createOkxVenue(config: ResolvedConfig, log: Logger, opts: OkxSim
   }
   const market = new Market(
     specs,
-    { ...config, seed: venueSeed(config.seed, name) },
+    { ...config, seed: venueSeed(config.seed, name), pathSeed: config.seed },
     log.child({ component: 'market', venue: name }),
     opts.clock,
   );
