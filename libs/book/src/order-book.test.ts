@@ -266,3 +266,33 @@ test('with only non-zero updates, a trimmed book shows exactly the unbounded top
     assert.deepEqual(trimmed.top(), full.top(5), `op ${op}`);
   }
 });
+
+test('trimTo cuts each side to its best N levels and reports the cut levels as deletes', () => {
+  const book = new OrderBook();
+  book.applySnapshot(
+    [['100', '1'], ['99', '2'], ['98', '3']],
+    [['101', '1'], ['102', '2']],
+  ); // prettier-ignore
+  const bids: [string, string][] = [['100', '1']];
+  const asks: [string, string][] = [];
+  book.trimTo(2, bids, asks);
+  assert.deepEqual(book.top(), {
+    bids: [
+      ['100', '1'],
+      ['99', '2'],
+    ],
+    asks: [
+      ['101', '1'],
+      ['102', '2'],
+    ],
+  });
+  assert.deepEqual(
+    bids,
+    [
+      ['100', '1'],
+      ['98', '0'],
+    ],
+    'appended after what the delta already had',
+  );
+  assert.deepEqual(asks, [], 'a side within the depth is untouched');
+});

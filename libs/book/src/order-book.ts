@@ -116,6 +116,26 @@ export class OrderBook {
     return { bids: this.bidSide.top(n), asks: this.askSide.top(n) };
   }
 
+  /**
+   * Cuts each side to its best `depth` levels, as a venue that only maintains the top N does
+   * (Bybit, OKX, Kraken): the removed levels are appended to `bids` / `asks` as deletes (size
+   * "0"), so a published delta carries them.
+   */
+  trimTo(depth: number, bids: Level[], asks: Level[]): void {
+    for (const [side, out] of [
+      [this.bidSide, bids],
+      [this.askSide, asks],
+    ] as const) {
+      if (side.depth <= depth) continue;
+      const cut = side
+        .top()
+        .slice(depth)
+        .map((l): Level => [l[0], '0']);
+      applyTo(side, cut); // levels of the book itself: valid by construction
+      out.push(...cut);
+    }
+  }
+
   /** Visible level counts per side. */
   depth(): BookDepth {
     return { bids: this.bidSide.depth, asks: this.askSide.depth };

@@ -195,22 +195,6 @@ export class OkxBookSync implements BookSync<OkxBookUpdate, RestBook> {
 
   /** Cuts each side to `depth` levels; the cut levels are appended to `bids`/`asks` as deletes. */
   private trim(bids: Level[], asks: Level[]): void {
-    const d = this.book.depth();
-    if (d.bids > this.depth) {
-      const cut = this.book.bids
-        .top()
-        .slice(this.depth)
-        .map((l): Level => [l[0], '0']);
-      this.book.applyLevels('bid', cut);
-      bids.push(...cut);
-    }
-    if (d.asks > this.depth) {
-      const cut = this.book.asks
-        .top()
-        .slice(this.depth)
-        .map((l): Level => [l[0], '0']);
-      this.book.applyLevels('ask', cut);
-      asks.push(...cut);
-    }
+    this.book.trimTo(this.depth, bids, asks);
   }
 }
