@@ -1,10 +1,11 @@
 /**
  * Pieces every WebSocket venue protocol of the simulator (Bybit, OKX, Coinbase, Kraken) shares:
- * the stats shape, the sockets a fault may stall, and an orderly close. Each venue keeps its own
- * connection type; these helpers only need its socket and closing flag.
+ * the stats shape, the sockets a fault may stall, an orderly close, and `StreamVenue`, the base
+ * class holding the fault and lifecycle methods. Each venue keeps its own connection type; these
+ * only need its socket and closing flag.
  */
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { VenueStats, VenueSymbolStats } from './venue';
+import { VenueFaults, type VenueStats, type VenueSymbolStats } from './venue';
 
 export interface StreamConn {
   ws: WebSocket;
@@ -44,4 +45,68 @@ export async function closeStreamServer(
   ]);
   for (const c of open) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
   await new Promise<void>((resolve) => wss.close(() => resolve()));
+}
+
+/**
+ * The fault and lifecycle half of `VenueProtocol` that every WebSocket venue implements the same
+ * way: connections, the shared fault state, stats, disconnects and the orderly close. A venue
+ * extends it and keeps its protocol (subscriptions, messages, REST) to itself.
+ */
+export abstract class StreamVenue<C extends StreamConn> {
+  protected readonly conns = new Set<C>();
+  protected readonly faults = new VenueFaults();
+  protected closed = false;
+  protected abstract readonly wss: WebSocketServer;
+  /** stops the market listener (assigned by the venue's constructor) */
+  protected abstract readonly unlisten: () => void;
+  /** the per-symbol counters `stats()` reports */
+  protected abstract statsSymbols(): Iterable<[string, VenueSymbolStats]>;
+  /** stops the venue's own timers (heartbeats, idle checks) */
+  protected abstract stopTimers(): void;
+
+  disconnectAll(code: number, reason: string): number {
+    let n = 0;
+    for (const c of this.conns) {
+      if (c.closing) continue;
+      c.closing = true;
+      c.ws.close(code, reason);
+      n++;
+    }
+    return n;
+  }
+
+  stats(): VenueStats {
+    return venueStats(this.statsSymbols(), this.conns.size);
+  }
+
+  duplicateBookMessages(symbol: string, count: number): number {
+    return this.faults.duplicate(symbol, count);
+  }
+
+  reorderBookMessages(symbol: string): number {
+    return this.faults.reorder(symbol);
+  }
+
+  stall(ms: number): number {
+    return this.faults.stall(openSockets(this.conns), ms);
+  }
+
+  rest429(count: number, retryAfterSec: number): number {
+    return this.faults.rest429(count, retryAfterSec);
+  }
+
+  /** Close 1001; a venue with a shutdown notice overrides it. */
+  shutdown(): number {
+    return this.disconnectAll(1001, 'server shutdown');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.faults.dispose();
+    this.unlisten();
+    this.stopTimers();
+    this.disconnectAll(1001, 'server shutdown');
+    await closeStreamServer(this.conns, this.wss);
+  }
 }

@@ -24,8 +24,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
-import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
-import { closeStreamServer, openSockets, venueStats } from '../stream-venue';
+import type { VenueProtocol, VenueSymbolStats } from '../venue';
+import { StreamVenue } from '../stream-venue';
 import { DepthWindow } from './depth-window';
 import { handleBybitRest } from './rest';
 import {
@@ -92,31 +92,29 @@ interface SymbolState extends VenueSymbolStats {
 
 type ParsedTopic = { kind: 'book'; symbol: string; depth: number } | { kind: 'trade'; symbol: string };
 
-export class BybitVenue implements VenueProtocol {
+export class BybitVenue extends StreamVenue<Conn> implements VenueProtocol {
   readonly name: string;
   readonly category: Category;
   private readonly path: string;
   private readonly idleTimeoutMs: number;
   private readonly exitDeletes: boolean;
-  private readonly wss = new WebSocketServer({
+  protected readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CLIENT_PAYLOAD,
     perMessageDeflate: false,
     clientTracking: false,
   });
-  private readonly conns = new Set<Conn>();
-  private readonly faults = new VenueFaults();
   private readonly symbols = new Map<string, SymbolState>();
-  private readonly unlisten: () => void;
+  protected readonly unlisten: () => void;
   private idleTimer: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
-  private closed = false;
 
   constructor(
     readonly market: Market,
     private readonly opts: BybitVenueOptions,
     private readonly log: Logger,
   ) {
+    super();
     this.category = opts.category;
     this.name = opts.name ?? (opts.category === 'spot' ? 'bybit' : 'bybitlinear');
     this.path = `/v5/public/${opts.category}`;
@@ -200,17 +198,6 @@ export class BybitVenue implements VenueProtocol {
     return s.depthDropPending;
   }
 
-  disconnectAll(code: number, reason: string): number {
-    let n = 0;
-    for (const c of this.conns) {
-      if (c.closing) continue;
-      c.closing = true;
-      c.ws.close(code, reason);
-      n++;
-    }
-    return n;
-  }
-
   /**
    * A venue service restart: every book topic of the symbol (all symbols when omitted) restarts at
    * `u = 1` with a snapshot to its subscribers ("u=1 ... snapshot data due to the restart of the
@@ -230,39 +217,12 @@ export class BybitVenue implements VenueProtocol {
     return n;
   }
 
-  stats(): VenueStats {
-    return venueStats(this.symbols, this.conns.size);
+  protected statsSymbols(): Iterable<[string, VenueSymbolStats]> {
+    return this.symbols;
   }
 
-  duplicateBookMessages(symbol: string, count: number): number {
-    return this.faults.duplicate(symbol, count);
-  }
-
-  reorderBookMessages(symbol: string): number {
-    return this.faults.reorder(symbol);
-  }
-
-  stall(ms: number): number {
-    return this.faults.stall(openSockets(this.conns), ms);
-  }
-
-  rest429(count: number, retryAfterSec: number): number {
-    return this.faults.rest429(count, retryAfterSec);
-  }
-
-  /** Bybit has no shutdown notice: close 1001. */
-  shutdown(): number {
-    return this.disconnectAll(1001, 'server shutdown');
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.faults.dispose();
-    this.unlisten();
+  protected stopTimers(): void {
     this.stopIdleTimer();
-    this.disconnectAll(1001, 'server shutdown');
-    await closeStreamServer(this.conns, this.wss);
   }
 
   // ---- connections -------------------------------------------------------------------------

@@ -25,8 +25,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
-import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
-import { closeStreamServer, openSockets, venueStats } from '../stream-venue';
+import type { VenueProtocol, VenueSymbolStats } from '../venue';
+import { StreamVenue } from '../stream-venue';
 import { handleCoinbaseRest, pricebook, REST_PREFIX } from './rest';
 import {
   envelope,
@@ -86,32 +86,30 @@ interface ProductState extends VenueSymbolStats {
   readonly recent: string[];
 }
 
-export class CoinbaseVenue implements VenueProtocol {
+export class CoinbaseVenue extends StreamVenue<Conn> implements VenueProtocol {
   readonly name: string;
   private readonly heartbeatIntervalMs: number;
   private readonly subscribeTimeoutMs: number;
   private readonly tradeSide: 'maker' | 'taker';
-  private readonly wss = new WebSocketServer({
+  protected readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CLIENT_PAYLOAD,
     perMessageDeflate: false,
     clientTracking: false,
   });
-  private readonly conns = new Set<Conn>();
-  private readonly faults = new VenueFaults();
   private readonly heartbeatConns = new Set<Conn>();
   private readonly products = new Map<string, ProductState>();
-  private readonly unlisten: () => void;
+  protected readonly unlisten: () => void;
   private readonly startedAt = performance.now();
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
-  private closed = false;
 
   constructor(
     readonly market: Market,
     private readonly opts: CoinbaseVenueOptions,
     private readonly log: Logger,
   ) {
+    super();
     this.name = opts.name ?? 'coinbase';
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1000;
     this.subscribeTimeoutMs = opts.subscribeTimeoutMs ?? 5000;
@@ -180,50 +178,12 @@ export class CoinbaseVenue implements VenueProtocol {
     return p.depthDropPending;
   }
 
-  disconnectAll(code: number, reason: string): number {
-    let n = 0;
-    for (const c of this.conns) {
-      if (c.closing) continue;
-      c.closing = true;
-      c.ws.close(code, reason);
-      n++;
-    }
-    return n;
+  protected statsSymbols(): Iterable<[string, VenueSymbolStats]> {
+    return this.products;
   }
 
-  stats(): VenueStats {
-    return venueStats(this.products, this.conns.size);
-  }
-
-  duplicateBookMessages(symbol: string, count: number): number {
-    return this.faults.duplicate(symbol, count);
-  }
-
-  reorderBookMessages(symbol: string): number {
-    return this.faults.reorder(symbol);
-  }
-
-  stall(ms: number): number {
-    return this.faults.stall(openSockets(this.conns), ms);
-  }
-
-  rest429(count: number, retryAfterSec: number): number {
-    return this.faults.rest429(count, retryAfterSec);
-  }
-
-  /** Coinbase has no shutdown notice: close 1001. */
-  shutdown(): number {
-    return this.disconnectAll(1001, 'server shutdown');
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.faults.dispose();
-    this.unlisten();
+  protected stopTimers(): void {
     this.stopHeartbeats();
-    this.disconnectAll(1001, 'server shutdown');
-    await closeStreamServer(this.conns, this.wss);
   }
 
   // ---- connections -------------------------------------------------------------------------

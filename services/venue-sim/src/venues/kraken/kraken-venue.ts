@@ -26,8 +26,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
-import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
-import { closeStreamServer, openSockets, venueStats } from '../stream-venue';
+import type { VenueProtocol, VenueSymbolStats } from '../venue';
+import { StreamVenue } from '../stream-venue';
 import { BookView } from './book-view';
 import { depthBody, handleKrakenRest, pairNames } from './rest';
 import {
@@ -90,29 +90,27 @@ interface SymbolState extends VenueSymbolStats {
 
 type Request = Record<string, unknown>;
 
-export class KrakenVenue implements VenueProtocol {
+export class KrakenVenue extends StreamVenue<Conn> implements VenueProtocol {
   readonly name: string;
   private readonly heartbeatMs: number;
-  private readonly wss = new WebSocketServer({
+  protected readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CLIENT_PAYLOAD,
     perMessageDeflate: false,
     clientTracking: false,
   });
-  private readonly conns = new Set<Conn>();
-  private readonly faults = new VenueFaults();
   private readonly symbols = new Map<string, SymbolState>();
   private readonly names = new Map<string, string>();
-  private readonly unlisten: () => void;
+  protected readonly unlisten: () => void;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
-  private closed = false;
 
   constructor(
     readonly market: Market,
     private readonly opts: KrakenVenueOptions,
     private readonly log: Logger,
   ) {
+    super();
     this.name = opts.name ?? 'kraken';
     this.heartbeatMs = opts.heartbeatMs ?? 1000;
     for (const symbol of market.symbols) {
@@ -199,56 +197,18 @@ export class KrakenVenue implements VenueProtocol {
     return s.corruptPending;
   }
 
-  disconnectAll(code: number, reason: string): number {
-    let n = 0;
-    for (const c of this.conns) {
-      if (c.closing) continue;
-      c.closing = true;
-      c.ws.close(code, reason);
-      n++;
-    }
-    return n;
-  }
-
-  stats(): VenueStats {
-    return venueStats(this.symbols, this.conns.size);
-  }
-
-  duplicateBookMessages(symbol: string, count: number): number {
-    return this.faults.duplicate(symbol, count);
-  }
-
-  reorderBookMessages(symbol: string): number {
-    return this.faults.reorder(symbol);
-  }
-
-  stall(ms: number): number {
-    return this.faults.stall(openSockets(this.conns), ms);
-  }
-
-  rest429(count: number, retryAfterSec: number): number {
-    return this.faults.rest429(count, retryAfterSec);
-  }
-
-  /** Kraken v2 has no shutdown notice: close 1001. */
-  shutdown(): number {
-    return this.disconnectAll(1001, 'server shutdown');
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.faults.dispose();
-    this.unlisten();
-    this.stopHeartbeat();
-    this.disconnectAll(1001, 'server shutdown');
-    await closeStreamServer(this.conns, this.wss);
-  }
-
   private state(symbol: string): SymbolState {
     const name = this.resolve(symbol);
     if (name === undefined) throw new Error(`unknown symbol ${symbol}`);
     return this.symbols.get(name)!;
+  }
+
+  protected statsSymbols(): Iterable<[string, VenueSymbolStats]> {
+    return this.symbols;
+  }
+
+  protected stopTimers(): void {
+    this.stopHeartbeat();
   }
 
   // ---- connections -------------------------------------------------------------------------

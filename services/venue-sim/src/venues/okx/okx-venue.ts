@@ -29,8 +29,8 @@ import type { Logger } from '../../log';
 import type { Market } from '../../market/market';
 import type { BookUpdate, SymbolModel, Trade } from '../../market/symbol-model';
 import { DepthWindow } from '../bybit';
-import { VenueFaults, type VenueProtocol, type VenueStats, type VenueSymbolStats } from '../venue';
-import { closeStreamServer, openSockets, venueStats } from '../stream-venue';
+import type { VenueProtocol, VenueSymbolStats } from '../venue';
+import { StreamVenue } from '../stream-venue';
 import { handleOkxRest } from './rest';
 import {
   booksMessage,
@@ -114,24 +114,21 @@ interface SymbolState extends VenueSymbolStats {
   readonly trades: Set<Conn>;
 }
 
-export class OkxVenue implements VenueProtocol {
+export class OkxVenue extends StreamVenue<Conn> implements VenueProtocol {
   readonly name: string;
   readonly checksumMode: ChecksumMode;
   private readonly idleTimeoutMs: number;
   private readonly keepAliveMs: number;
-  private readonly wss = new WebSocketServer({
+  protected readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CLIENT_PAYLOAD,
     perMessageDeflate: false,
     clientTracking: false,
   });
-  private readonly conns = new Set<Conn>();
-  private readonly faults = new VenueFaults();
   private readonly symbols = new Map<string, SymbolState>();
-  private readonly unlisten: () => void;
+  protected readonly unlisten: () => void;
   private timer: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
-  private closed = false;
 
   constructor(
     readonly market: Market,
@@ -139,6 +136,7 @@ export class OkxVenue implements VenueProtocol {
     private readonly opts: OkxVenueOptions,
     private readonly log: Logger,
   ) {
+    super();
     this.name = opts.name ?? 'okx';
     this.checksumMode = opts.checksumMode ?? 'crc';
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
@@ -224,17 +222,6 @@ export class OkxVenue implements VenueProtocol {
     return s.depthDropPending;
   }
 
-  disconnectAll(code: number, reason: string): number {
-    let n = 0;
-    for (const c of this.conns) {
-      if (c.closing) continue;
-      c.closing = true;
-      c.ws.close(code, reason);
-      n++;
-    }
-    return n;
-  }
-
   /**
    * The sequence reset after maintenance: the next `books` message of the symbol (all symbols when
    * omitted) carries a seqId lower than its prevSeqId ("may reset ... seqId < prevSeqId"), and the
@@ -250,39 +237,12 @@ export class OkxVenue implements VenueProtocol {
     return out;
   }
 
-  stats(): VenueStats {
-    return venueStats(this.symbols, this.conns.size);
+  protected statsSymbols(): Iterable<[string, VenueSymbolStats]> {
+    return this.symbols;
   }
 
-  duplicateBookMessages(symbol: string, count: number): number {
-    return this.faults.duplicate(symbol, count);
-  }
-
-  reorderBookMessages(symbol: string): number {
-    return this.faults.reorder(symbol);
-  }
-
-  stall(ms: number): number {
-    return this.faults.stall(openSockets(this.conns), ms);
-  }
-
-  rest429(count: number, retryAfterSec: number): number {
-    return this.faults.rest429(count, retryAfterSec);
-  }
-
-  /** OKX: close 1001 (the simulator does not send the `notice` event). */
-  shutdown(): number {
-    return this.disconnectAll(1001, 'server shutdown');
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.faults.dispose();
-    this.unlisten();
+  protected stopTimers(): void {
     this.stopTimer();
-    this.disconnectAll(1001, 'server shutdown');
-    await closeStreamServer(this.conns, this.wss);
   }
 
   // ---- connections -------------------------------------------------------------------------
