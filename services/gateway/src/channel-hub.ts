@@ -496,7 +496,7 @@ export class ChannelHub {
     this.publish(e, 'update', JSON.stringify({ venue, symbol, trades: batch }), tr.batchVenueTs, 'drop');
   }
 
-  /** A state channel's new value (stats, consolidated). */
+  /** A state channel's new value (tob, status, stats, consolidated). */
   private publishValue(e: ChannelEntry, dataJson: string, venueTs: number): void {
     e.dataJson = dataJson;
     e.snapshot = undefined;
@@ -542,22 +542,7 @@ export class ChannelHub {
       if (data.epoch === m.epoch && data.seq <= m.seq) return;
       e.redisMark = undefined;
     }
-    e.seq++;
-    e.dataJson = serializeData(data);
-    e.snapshot = undefined;
-    if (e.live.size > 0 || this.opts.historySize > 0) {
-      const venueTs = data.type === 'tob' ? data.venueTs : 0;
-      const frame = dataFrame('update', e.name, e.seq, e.epoch, e.dataJson, venueTs);
-      if (this.opts.historySize > 0) {
-        e.history.push(frame);
-        e.historyAt.push(Date.now());
-        // Trim in batches: one splice per historySize/8 messages instead of a shift per message.
-        if (e.history.length > this.opts.historySize + Math.ceil(this.opts.historySize / 8))
-          this.expireHistory(e, Date.now());
-      }
-      for (const s of e.live) s.deliver(frame);
-    }
-    if (e.pending.size > 0) this.promotePending(e, 'first_update');
+    this.publishValue(e, serializeData(data), data.type === 'tob' ? data.venueTs : 0);
   }
 
   private async loadFromRedis(e: ChannelEntry): Promise<void> {
